@@ -1,0 +1,49 @@
+# Orders API. `make run` starts the local twin; `make test` runs every test. Both bootstrap .venv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NODE_TOOLS := .node-tools
+DYNALITE := $(NODE_TOOLS)/node_modules/.bin/dynalite
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help run test check fmt synth deploy diff destroy bench soak cost clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,infra]'
+	touch $(STAMP)
+
+$(DYNALITE):
+	npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) dynalite@4
+
+venv: $(STAMP) ## Create .venv and install everything
+
+run: $(STAMP) ## Start the local twin on its embedded defaults (ARGS="--port 3001" to override)
+	$(BIN)/orders-api serve $(ARGS)
+
+test: $(STAMP) $(DYNALITE) ## Run every test (starts dynalite on loopback for the contract suite)
+	DYNALITE_BIN=$(abspath $(DYNALITE)) $(BIN)/python scripts/with_dynalite.py $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP) ## Lint, format check and strict type check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+fmt: $(STAMP) ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP) ## Benchmarks, each against a baseline in the same run
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv, caches and local data
+	rm -rf $(VENV) $(NODE_TOOLS) .pytest_cache .mypy_cache .ruff_cache cdk.out .orders-api

@@ -1,0 +1,1 @@
+"""Implementations of the OrderRepository port: DynamoDB (AWS), SQLite (local twin), memory."""

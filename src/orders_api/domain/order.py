@@ -1,0 +1,129 @@
+"""Orders as the API accepts, stores and returns them.
+
+Money never appears here: an order records what is ordered, priced later by the business.
+Quantities are integers; DynamoDB rejects floats and so do we.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic.alias_generators import to_camel
+
+SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
+MAX_LINE_ITEMS = 50
+MAX_QUANTITY = 999
+MAX_NOTE_LENGTH = 500
+
+Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN)]
+
+
+def _text(max_length: int) -> StringConstraints:
+    """Printable text without control characters, bounded so that an order stays one WRU."""
+    return StringConstraints(min_length=1, max_length=max_length, pattern=r"^[^\x00-\x1f\x7f]*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        strict=True,
+    )
+
+
+class LineItem(_Model):
+    """One SKU and how many of it."""
+
+    sku: Sku = Field(description="Stock-keeping unit: upper-case letters, digits and dashes.")
+    quantity: int = Field(ge=1, le=MAX_QUANTITY, description="How many, 1-999.")
+
+
+class Address(_Model):
+    """Where the order ships to. Personal data: never logged."""
+
+    name: Annotated[str, _text(100)]
+    line1: Annotated[str, _text(200)]
+    line2: Annotated[str, _text(200)] | None = None
+    city: Annotated[str, _text(100)]
+    region: Annotated[str, _text(100)] | None = None
+    postal_code: Annotated[str, _text(20)]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = Field(
+        description="ISO 3166-1 alpha-2 country code."
+    )
+
+
+class NewOrder(_Model):
+    """The body of `POST /orders`. The customer is the caller, never a field here."""
+
+    items: list[LineItem] = Field(min_length=1, max_length=MAX_LINE_ITEMS)
+    shipping_address: Address | None = None
+    note: Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)] | None = None
+
+    def fingerprint(self) -> str:
+        """A stable digest of the request's content, to tell an idempotent retry from a reuse."""
+        canonical = json.dumps(
+            self.model_dump(mode="json", by_alias=True, exclude_none=True),
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class OrderStatus(StrEnum):
+    PLACED = "PLACED"
+
+
+class Order(_Model):
+    """An order as stored and returned. `request_fingerprint` is stored, never returned."""
+
+    order_id: str
+    customer_id: str
+    status: OrderStatus = OrderStatus.PLACED
+    created_at: datetime
+    items: list[LineItem] = Field(min_length=1, max_length=MAX_LINE_ITEMS)
+    shipping_address: Address | None = None
+    note: Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)] | None = None
+    request_fingerprint: str = Field(exclude=True, repr=False)
+
+    @field_serializer("created_at")
+    def _rfc3339_utc(self, value: datetime) -> str:
+        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    @classmethod
+    def place(
+        cls, order_id: str, customer_id: str, new_order: NewOrder, now: datetime
+    ) -> Order:
+        return cls(
+            order_id=order_id,
+            customer_id=customer_id,
+            created_at=now,
+            items=new_order.items,
+            shipping_address=new_order.shipping_address,
+            note=new_order.note,
+            request_fingerprint=new_order.fingerprint(),
+        )
+
+    def to_api(self) -> dict[str, object]:
+        """The JSON body the API returns."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_record(self) -> dict[str, object]:
+        """Everything storage keeps, as JSON-compatible values, fingerprint included."""
+        record = self.to_api()
+        record["requestFingerprint"] = self.request_fingerprint
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, object]) -> Order:
+        """Rebuild an order that storage returned. Storage is trusted; JSON types are coerced."""
+        return cls.model_validate(record, strict=False)

@@ -1,0 +1,173 @@
+"""Every error becomes a response here, and only here. One JSON shape everywhere:
+
+    {"message": "...", "errors": [{"field": "items[0].quantity", "message": "..."}]}
+
+`errors` appears only for field-level problems. No response ever carries a stack trace.
+Messages for API Gateway's own statuses (401, 403, 429, 502) are the ones AWS sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.metrics import MetricUnit
+
+from orders_api.domain import (
+    IdempotencyConflict,
+    InvalidRequest,
+    OrderNotFound,
+    StorageError,
+    StorageUnavailable,
+    Unauthenticated,
+)
+
+JSON_CONTENT_TYPE = "application/json"
+
+# What each status means to a client; used for the OpenAPI document as well.
+STATUS_DESCRIPTIONS: dict[int, str] = {
+    200: "The order (an idempotent replay, for POST)",
+    201: "Order placed; Location names it",
+    400: "Malformed JSON or header",
+    401: "Missing, invalid or expired token",
+    403: "Blocked by the web application firewall, or no such route",
+    404: "No such order for this caller",
+    409: "Idempotency key reused with a different body",
+    413: "Request body too large",
+    415: "Content-Type is not application/json",
+    422: "The body breaks the order rules; each bad field is named",
+    429: "Rate limit exceeded; retry after Retry-After seconds",
+    500: "Internal error",
+    502: "Internal server error (the function failed)",
+    503: "Storage temporarily unavailable; retry after Retry-After seconds",
+}
+
+
+def documented(*statuses: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses` for a route, described from STATUS_DESCRIPTIONS."""
+    return {status: {"description": STATUS_DESCRIPTIONS[status]} for status in statuses}
+
+
+def json(
+    status: int,
+    body: Any,
+    *,
+    location: str | None = None,
+    retry_after: int | None = None,
+) -> Response[Any]:
+    headers: dict[str, str] = {}
+    if location is not None:
+        headers["Location"] = location
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return Response(
+        status_code=status,
+        content_type=JSON_CONTENT_TYPE,
+        body=body,
+        headers=headers,
+    )
+
+
+def error(
+    status: int, message: str, errors: Sequence[dict[str, str]] = (), **headers: Any
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"message": message}
+    if errors:
+        body["errors"] = list(errors)
+    return json(status, body, **headers)
+
+
+def _field_path(location: Sequence[str | int]) -> str:
+    """('body', 'items', 0, 'quantity') → 'items[0].quantity'."""
+    path = ""
+    for part in location[1:] if location and location[0] in ("body", "header", "path") else location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or str(location[0] if location else "body")
+
+
+def _content_type_is_json(app: APIGatewayRestResolver) -> bool:
+    content_type = app.current_event.headers.get("content-type")
+    if content_type is None:
+        return True  # as API Gateway does: a missing Content-Type is taken as JSON
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == JSON_CONTENT_TYPE or media_type.endswith("+json")
+
+
+def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> None:
+    """Map every error the routes can raise to its response."""
+
+    def rejected(reason: str) -> None:
+        metrics.add_metric(name="RejectedRequests", unit=MetricUnit.Count, value=1)
+        logger.info("request rejected", extra={"reason": reason})
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+        rejected("unsupported_media_type")
+        return error(415, "Content-Type must be application/json")
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
+        if app.current_event.http_method == "POST" and not _content_type_is_json(app):
+            return unsupported_media_type(RequestUnsupportedContentType("", []))
+        problems = list(exc.errors())
+        if any(problem.get("type") == "json_invalid" for problem in problems):
+            rejected("malformed_json")
+            return error(400, "Request body is not valid JSON")
+        rejected("validation")
+        fields = [
+            {"field": _field_path(tuple(problem.get("loc", ()))), "message": problem.get("msg", "")}
+            for problem in problems
+        ]
+        return error(422, "Request validation failed", fields)
+
+    @app.exception_handler(InvalidRequest)
+    def bad_header(exc: InvalidRequest) -> Response[dict[str, Any]]:
+        rejected("invalid_header")
+        return error(400, "Invalid request", [{"field": exc.field, "message": exc.reason}])
+
+    @app.exception_handler(Unauthenticated)
+    def unauthenticated(_: Unauthenticated) -> Response[dict[str, Any]]:
+        rejected("unauthenticated")
+        return error(401, "Unauthorized")
+
+    @app.exception_handler(OrderNotFound)
+    def order_not_found(_: OrderNotFound) -> Response[dict[str, Any]]:
+        return error(404, "Order not found")
+
+    @app.exception_handler(NotFoundError)
+    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+        return error(404, "Not found")
+
+    @app.exception_handler(IdempotencyConflict)
+    def idempotency_conflict(_: IdempotencyConflict) -> Response[dict[str, Any]]:
+        rejected("idempotency_conflict")
+        return error(409, "Idempotency-Key was already used with a different request body")
+
+    @app.exception_handler(StorageUnavailable)
+    def storage_unavailable(exc: StorageUnavailable) -> Response[dict[str, Any]]:
+        metrics.add_metric(name="StorageUnavailable", unit=MetricUnit.Count, value=1)
+        logger.warning("storage unavailable", extra={"reason": exc.reason})
+        return error(
+            503, "Service temporarily unavailable", retry_after=exc.retry_after_seconds
+        )
+
+    @app.exception_handler(StorageError)
+    def storage_error(exc: StorageError) -> Response[dict[str, Any]]:
+        metrics.add_metric(name="StorageErrors", unit=MetricUnit.Count, value=1)
+        logger.error("storage error", extra={"reason": exc.reason})
+        return error(500, "Internal error")
+
+    @app.exception_handler(Exception)
+    def unexpected(_: Exception) -> Response[dict[str, Any]]:
+        logger.exception("unhandled error")
+        return error(500, "Internal error")
