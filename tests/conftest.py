@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-TESTS = Path(__file__).parent
-EVENTS = TESTS / "events"
+from tests.paths import TESTS
 
 _FOLDER_MARKERS = {"unit", "contract", "e2e", "infra", "security"}
 

@@ -40,7 +40,7 @@ _service: OrderService | None = None
 
 def service() -> OrderService:
     """The process-wide service, built from the environment on first use."""
-    global _service  # noqa: PLW0603 - one service per process, built once
+    global _service
     if _service is None:
         _service = OrderService(repository_from_environment(os.environ))
     return _service
@@ -48,5 +48,5 @@ def service() -> OrderService:
 
 def install(new_service: OrderService | None) -> None:
     """Use this service from now on (None: build from the environment again on next use)."""
-    global _service  # noqa: PLW0603
+    global _service
     _service = new_service

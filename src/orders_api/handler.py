@@ -7,6 +7,7 @@ a response in exactly one place (`responses.py`).
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -23,6 +24,8 @@ from orders_api.identity import caller_of
 logger = Logger(service="orders-api")
 metrics = Metrics(namespace="OrdersApi", service="orders-api")
 app = APIGatewayRestResolver(enable_validation=True)
+# A GET emits no application metric; Powertools would warn on every such invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 responses.register(app, logger, metrics)
 
 if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:

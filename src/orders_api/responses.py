@@ -8,7 +8,7 @@ Messages for API Gateway's own statuses (401, 403, 429, 502) are the ones AWS se
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
 from orders_api.domain import (
@@ -50,7 +51,7 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def documented(*statuses: int) -> dict[int, dict[str, Any]]:
+def documented(*statuses: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI `responses` for a route, described from STATUS_DESCRIPTIONS."""
     return {status: {"description": STATUS_DESCRIPTIONS[status]} for status in statuses}
 
@@ -77,7 +78,7 @@ def json(
 
 def error(
     status: int, message: str, errors: Sequence[dict[str, str]] = (), **headers: Any
-) -> Response[dict[str, Any]]:
+) -> Response[Any]:
     body: dict[str, Any] = {"message": message}
     if errors:
         body["errors"] = list(errors)
@@ -87,7 +88,9 @@ def error(
 def _field_path(location: Sequence[str | int]) -> str:
     """('body', 'items', 0, 'quantity') → 'items[0].quantity'."""
     path = ""
-    for part in location[1:] if location and location[0] in ("body", "header", "path") else location:
+    for part in (
+        location[1:] if location and location[0] in ("body", "header", "path") else location
+    ):
         if isinstance(part, int):
             path += f"[{part}]"
         else:
@@ -110,15 +113,13 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
         metrics.add_metric(name="RejectedRequests", unit=MetricUnit.Count, value=1)
         logger.info("request rejected", extra={"reason": reason})
 
-    @app.exception_handler(RequestUnsupportedContentType)
-    def unsupported_media_type(_: RequestUnsupportedContentType) -> Response[dict[str, Any]]:
+    def unsupported_media_type(_: Exception) -> Response[Any]:
         rejected("unsupported_media_type")
         return error(415, "Content-Type must be application/json")
 
-    @app.exception_handler(RequestValidationError)
-    def invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
+    def invalid_request(exc: RequestValidationError) -> Response[Any]:
         if app.current_event.http_method == "POST" and not _content_type_is_json(app):
-            return unsupported_media_type(RequestUnsupportedContentType("", []))
+            return unsupported_media_type(exc)
         problems = list(exc.errors())
         if any(problem.get("type") == "json_invalid" for problem in problems):
             rejected("malformed_json")
@@ -130,44 +131,55 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
         ]
         return error(422, "Request validation failed", fields)
 
-    @app.exception_handler(InvalidRequest)
-    def bad_header(exc: InvalidRequest) -> Response[dict[str, Any]]:
+    def bad_header(exc: InvalidRequest) -> Response[Any]:
         rejected("invalid_header")
         return error(400, "Invalid request", [{"field": exc.field, "message": exc.reason}])
 
-    @app.exception_handler(Unauthenticated)
-    def unauthenticated(_: Unauthenticated) -> Response[dict[str, Any]]:
+    def unauthenticated(_: Unauthenticated) -> Response[Any]:
         rejected("unauthenticated")
         return error(401, "Unauthorized")
 
-    @app.exception_handler(OrderNotFound)
-    def order_not_found(_: OrderNotFound) -> Response[dict[str, Any]]:
+    def order_not_found(_: OrderNotFound) -> Response[Any]:
         return error(404, "Order not found")
 
-    @app.exception_handler(NotFoundError)
-    def route_not_found(_: NotFoundError) -> Response[dict[str, Any]]:
+    def route_not_found(_: NotFoundError) -> Response[Any]:
         return error(404, "Not found")
 
-    @app.exception_handler(IdempotencyConflict)
-    def idempotency_conflict(_: IdempotencyConflict) -> Response[dict[str, Any]]:
+    def idempotency_conflict(_: IdempotencyConflict) -> Response[Any]:
         rejected("idempotency_conflict")
         return error(409, "Idempotency-Key was already used with a different request body")
 
-    @app.exception_handler(StorageUnavailable)
-    def storage_unavailable(exc: StorageUnavailable) -> Response[dict[str, Any]]:
+    def storage_unavailable(exc: StorageUnavailable) -> Response[Any]:
         metrics.add_metric(name="StorageUnavailable", unit=MetricUnit.Count, value=1)
         logger.warning("storage unavailable", extra={"reason": exc.reason})
-        return error(
-            503, "Service temporarily unavailable", retry_after=exc.retry_after_seconds
-        )
+        return error(503, "Service temporarily unavailable", retry_after=exc.retry_after_seconds)
 
-    @app.exception_handler(StorageError)
-    def storage_error(exc: StorageError) -> Response[dict[str, Any]]:
+    def storage_error(exc: StorageError) -> Response[Any]:
         metrics.add_metric(name="StorageErrors", unit=MetricUnit.Count, value=1)
         logger.error("storage error", extra={"reason": exc.reason})
         return error(500, "Internal error")
 
-    @app.exception_handler(Exception)
-    def unexpected(_: Exception) -> Response[dict[str, Any]]:
-        logger.exception("unhandled error")
+    def unexpected(exc: Exception) -> Response[Any]:
+        # Powertools parses form and multipart bodies before any route runs, and raises
+        # ValueError on a malformed multipart header: a body we never accept gets 415 whatever
+        # its parser made of it.
+        if app.current_event.http_method == "POST" and not _content_type_is_json(app):
+            return unsupported_media_type(exc)
+        logger.exception("unhandled error", extra={"error": exc.__class__.__name__})
         return error(500, "Internal error")
+
+    # Powertools picks the handler of the most specific class in the exception's MRO.
+    handlers: dict[type[Exception], Callable[[Any], Response[Any]]] = {
+        RequestUnsupportedContentType: unsupported_media_type,
+        RequestValidationError: invalid_request,
+        InvalidRequest: bad_header,
+        Unauthenticated: unauthenticated,
+        OrderNotFound: order_not_found,
+        NotFoundError: route_not_found,
+        IdempotencyConflict: idempotency_conflict,
+        StorageUnavailable: storage_unavailable,
+        StorageError: storage_error,
+        Exception: unexpected,
+    }
+    for exception_type, handle in handlers.items():
+        app.exception_handler(exception_type)(handle)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from orders_api.domain.repository import OrderRepository
 from orders_api.domain import (
     IDEMPOTENCY_KEY_PATTERN,
     IdempotencyConflict,
@@ -16,6 +15,7 @@ from orders_api.domain import (
     Order,
     OrderNotFound,
 )
+from orders_api.domain.repository import OrderRepository
 from orders_api.ids import idempotent_order_id, new_order_id
 
 
@@ -55,9 +55,7 @@ class OrderService:
             order_id = self._new_id()
         else:
             if not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
-                raise InvalidRequest(
-                    "Idempotency-Key", "must be 1-128 printable ASCII characters"
-                )
+                raise InvalidRequest("Idempotency-Key", "must be 1-128 printable ASCII characters")
             order_id = idempotent_order_id(customer_id, idempotency_key)
         order = Order.place(order_id, customer_id, new_order, self._clock())
         existing = self._repository.insert(order)

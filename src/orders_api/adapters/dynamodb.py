@@ -87,7 +87,7 @@ class DynamoDBOrderRepository:
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                item = exc.response.get("Item")
+                item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 if item is None:
                     raise StorageError(
                         "conditional put failed without returning the stored item"
@@ -118,3 +118,22 @@ def _translate(exc: Exception) -> StorageError:
     if isinstance(exc, BotoConnectionError | HTTPClientError):
         return StorageUnavailable(f"dynamodb: {exc.__class__.__name__}")
     return StorageError(f"dynamodb: {exc.__class__.__name__}")
+
+
+def create_table_if_missing(client: DynamoDBClient, table_name: str) -> None:
+    """Create the Orders table as the stack defines it (pk orderId, on-demand). Local use only:
+    the deployed functions have no right to do this."""
+    try:
+        client.create_table(
+            TableName=table_name,
+            AttributeDefinitions=[{"AttributeName": "orderId", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
+            raise _translate(exc) from exc
+        return
+    client.get_waiter("table_exists").wait(
+        TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )

@@ -100,9 +100,7 @@ class Order(_Model):
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
     @classmethod
-    def place(
-        cls, order_id: str, customer_id: str, new_order: NewOrder, now: datetime
-    ) -> Order:
+    def place(cls, order_id: str, customer_id: str, new_order: NewOrder, now: datetime) -> Order:
         return cls(
             order_id=order_id,
             customer_id=customer_id,

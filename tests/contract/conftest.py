@@ -1,0 +1,50 @@
+"""Every OrderRepository implementation, as one parametrized fixture.
+
+DynamoDB runs twice: against moto (in-process), and against a real DynamoDB-compatible server
+over a real connection when ORDERS_TEST_DYNAMODB_ENDPOINT is set (`make test` starts dynalite).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from orders_api.adapters.dynamodb import (
+    DynamoDBOrderRepository,
+    create_table_if_missing,
+    make_client,
+)
+from orders_api.adapters.memory import InMemoryOrderRepository
+from orders_api.adapters.sqlite import SQLiteOrderRepository
+from orders_api.domain import OrderRepository
+
+DYNAMODB_ENDPOINT = os.environ.get("ORDERS_TEST_DYNAMODB_ENDPOINT")
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb-moto", "dynamodb-server"])
+def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OrderRepository]:
+    kind: str = request.param
+    if kind == "memory":
+        yield InMemoryOrderRepository()
+    elif kind == "sqlite":
+        sqlite = SQLiteOrderRepository(tmp_path / "orders.sqlite3")
+        yield sqlite
+        sqlite.close()
+    elif kind == "dynamodb-moto":
+        with mock_aws():
+            client = make_client(region="us-east-1")
+            create_table_if_missing(client, "Orders")
+            yield DynamoDBOrderRepository("Orders", client)
+    else:
+        if not DYNAMODB_ENDPOINT:
+            pytest.skip("ORDERS_TEST_DYNAMODB_ENDPOINT is not set (make test starts dynalite)")
+        client = make_client(endpoint_url=DYNAMODB_ENDPOINT, region="us-east-1")
+        table = f"Orders-{uuid.uuid4().hex[:8]}"
+        create_table_if_missing(client, table)
+        yield DynamoDBOrderRepository(table, client)
+        client.delete_table(TableName=table)
