@@ -1,0 +1,1 @@
+"""Benchmarks. Each measures against a baseline in the same run and reports ratios."""
