@@ -1,0 +1,90 @@
+"""The identity provider over HTTP (ASGI): Cognito's JSON API on POST /, plus the issuer's
+discovery document and JWKS.
+
+No CORS: a web page the developer happens to visit must not be able to drive the local pool's
+Admin* actions. A Host check keeps DNS-rebinding pages out for the same reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from orders_api.edge.idp.actions import dispatch
+from orders_api.edge.idp.protocol import CONTENT_TYPE, encode
+from orders_api.edge.idp.userpool import UserPool
+
+MAX_REQUEST_BYTES = 1024 * 1024
+_ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 - recognised, not bound
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_REQUEST_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def openid_configuration(pool: UserPool) -> dict[str, Any]:
+    return {
+        "issuer": pool.issuer,
+        "jwks_uri": f"{pool.issuer}/.well-known/jwks.json",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "subject_types_supported": ["public"],
+        "response_types_supported": ["code", "token"],
+        "scopes_supported": ["openid", "email", "profile"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "claims_supported": ["sub", "email", "email_verified", "cognito:username"],
+    }
+
+
+def build_app(pool: UserPool, *, host: str) -> Starlette:
+    async def api(request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        body = await _bounded_body(request)
+        if body is None:
+            return JSONResponse({"message": "Request entity too large"}, status_code=413)
+        signed = request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 ")
+        status, payload = await run_in_threadpool(
+            dispatch, pool, request.headers.get("x-amz-target"), body, signed=signed
+        )
+        headers = {"x-amzn-RequestId": request_id}
+        if status != 200:
+            headers["x-amzn-ErrorType"] = str(payload.get("__type", ""))
+        return Response(encode(payload), status, headers=headers, media_type=CONTENT_TYPE)
+
+    def of_this_pool(request: Request) -> bool:
+        return request.path_params.get("pool_id") == pool.user_pool_id
+
+    async def jwks(request: Request) -> Response:
+        if not of_this_pool(request):
+            return JSONResponse({"message": "Not found"}, status_code=404)
+        return JSONResponse(pool.signing_key.jwks())
+
+    async def discovery(request: Request) -> Response:
+        if "pool_id" in request.path_params and not of_this_pool(request):
+            return JSONResponse({"message": "Not found"}, status_code=404)
+        return JSONResponse(openid_configuration(pool))
+
+    allowed_hosts = ["*"] if host in _ANY_ADDRESS else sorted({host, "127.0.0.1", "localhost"})
+    return Starlette(
+        routes=[
+            Route("/", api, methods=["POST"]),
+            Route("/{pool_id}/.well-known/jwks.json", jwks, methods=["GET"]),
+            Route("/{pool_id}/.well-known/openid-configuration", discovery, methods=["GET"]),
+            Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
+        ],
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)],
+    )

@@ -1,0 +1,361 @@
+"""The user pool and its one app client: sign-up, confirmation, sign-in, tokens, sign-out.
+
+Operations take and return plain values; the actions module maps Cognito's JSON onto them.
+User existence errors are prevented for the client-facing operations, as on the deployed app
+client: an unknown username and a wrong password get the same answer, after the same work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from orders_api.deployment.settings import AuthSettings
+from orders_api.edge.idp.attributes import check_username, masked_destination, user_attributes
+from orders_api.edge.idp.errors import (
+    INCORRECT_CREDENTIALS,
+    CodeMismatch,
+    ExpiredCode,
+    LimitExceeded,
+    NotAuthorized,
+    ResourceNotFound,
+    UsernameExists,
+    UserNotConfirmed,
+    UserNotFound,
+)
+from orders_api.edge.idp.keys import SigningKey
+from orders_api.edge.idp.passwords import PasswordHashes, check_policy, generate_password
+from orders_api.edge.idp.records import SignInSession, User
+from orders_api.edge.idp.store import IdentityStore
+from orders_api.edge.idp.tokens import (
+    IssuedTokens,
+    TokenIssuer,
+    new_refresh_token,
+    refresh_token_hash,
+)
+
+CONFIRMATION_CODE_SECONDS = 24 * 3600
+"""Cognito's sign-up confirmation codes are valid for 24 hours."""
+CHALLENGE_SESSION_SECONDS = 180
+"""An auth challenge's Session is valid for three minutes (the app client's default)."""
+MAX_CODE_ATTEMPTS = 5
+LOCKOUT_AFTER_FAILURES = 5
+MAX_LOCKOUT_SECONDS = 900
+"""After five wrong passwords Cognito locks sign-in, doubling from 1 s up to about 15 min."""
+
+_CODE_MISMATCH = "Invalid verification code provided, please try again."
+_CODE_EXPIRED = "Invalid code provided, please request a code again."
+_NO_SUCH_USER = "User does not exist."
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpResult:
+    user: User
+    destination: str
+    """Where the code went, masked (CodeDeliveryDetails.Destination)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeSession:
+    """An auth flow waiting for the client's answer to a challenge (RespondToAuthChallenge)."""
+
+    username: str
+    challenge_name: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    tokens: IssuedTokens
+    refresh_token: str
+
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class UserPool:
+    def __init__(
+        self,
+        store: IdentityStore,
+        signing_key: SigningKey,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        issuer: str,
+        settings: AuthSettings,
+        log: Callable[[str], None],
+        clock: Callable[[], float] = time.time,
+        hashes: PasswordHashes | None = None,
+    ) -> None:
+        self.store = store
+        self.signing_key = signing_key
+        self.user_pool_id = user_pool_id
+        self.client_id = client_id
+        self.issuer = issuer
+        self.settings = settings
+        self.log = log
+        self.clock = clock
+        self.hashes = hashes or PasswordHashes()
+        self.tokens = TokenIssuer(
+            signing_key,
+            issuer=issuer,
+            client_id=client_id,
+            lifetimes=settings.token_lifetimes,
+            clock=clock,
+        )
+        self._challenges: dict[str, ChallengeSession] = {}
+        self._challenges_lock = threading.Lock()
+
+    # Who may call
+
+    def check_client(self, client_id: str) -> None:
+        if client_id != self.client_id:
+            raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+
+    def check_pool(self, user_pool_id: str) -> None:
+        if user_pool_id != self.user_pool_id:
+            raise ResourceNotFound(f"User pool {user_pool_id} does not exist.")
+
+    # Sign-up and confirmation
+
+    def sign_up(self, username: str, password: str, attributes: dict[str, str]) -> SignUpResult:
+        check_username(username)
+        initial = user_attributes(username, attributes)
+        check_policy(password, self.settings.password_policy)
+        now = self.clock()
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user = User(
+            username=username,
+            sub=str(uuid.uuid4()),
+            status="UNCONFIRMED",
+            attributes={**initial, "email_verified": "false"},
+            created_at=now,
+            modified_at=now,
+            password_hash=self.hashes.hash(password),
+            confirmation_code_hash=_code_digest(code),
+            confirmation_code_expires_at=now + CONFIRMATION_CODE_SECONDS,
+        )
+        if not self.store.add_user(user):
+            raise UsernameExists("User already exists")
+        destination = masked_destination(username)
+        # Cognito would email the code; locally the server log is the mailbox.
+        self.log(f"identity: sign-up confirmation code for {destination}: {code}")
+        return SignUpResult(user, destination)
+
+    def confirm_sign_up(self, username: str, code: str) -> None:
+        user = self.store.user(username)
+        if user is None:
+            raise CodeMismatch(_CODE_MISMATCH)
+        if user.status != "UNCONFIRMED":
+            raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+        now = self.clock()
+        expires_at = user.confirmation_code_expires_at
+        if user.confirmation_code_hash is None or expires_at is None or now >= expires_at:
+            raise ExpiredCode(_CODE_EXPIRED)
+        if not hmac.compare_digest(user.confirmation_code_hash, _code_digest(code)):
+            attempts = int(user.extras.get("confirmation_failures", 0)) + 1
+            user.extras["confirmation_failures"] = attempts
+            if attempts >= MAX_CODE_ATTEMPTS:
+                # A six-digit code must not be guessable by brute force: burn it.
+                user.confirmation_code_hash = None
+                user.confirmation_code_expires_at = None
+                self.store.save_user(user)
+                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+            self.store.save_user(user)
+            raise CodeMismatch(_CODE_MISMATCH)
+        user.extras.pop("confirmation_failures", None)
+        user.status = "CONFIRMED"
+        user.attributes["email_verified"] = "true"
+        user.confirmation_code_hash = None
+        user.confirmation_code_expires_at = None
+        user.modified_at = now
+        self.store.save_user(user)
+
+    # Administration (IAM-authorized in AWS)
+
+    def admin_user(self, username: str) -> User:
+        user = self.store.user(username)
+        if user is None:
+            raise UserNotFound(_NO_SUCH_USER)
+        return user
+
+    def admin_confirm_sign_up(self, username: str) -> None:
+        user = self.admin_user(username)
+        if user.status != "UNCONFIRMED":
+            raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+        user.status = "CONFIRMED"
+        user.confirmation_code_hash = None
+        user.confirmation_code_expires_at = None
+        user.modified_at = self.clock()
+        self.store.save_user(user)
+
+    def admin_create_user(
+        self,
+        username: str,
+        attributes: dict[str, str],
+        temporary_password: str | None,
+        *,
+        send_invitation: bool,
+    ) -> User:
+        check_username(username)
+        initial = user_attributes(username, attributes)
+        policy = self.settings.password_policy
+        if temporary_password is not None:
+            check_policy(temporary_password, policy)
+        password = temporary_password or generate_password(policy)
+        now = self.clock()
+        user = User(
+            username=username,
+            sub=str(uuid.uuid4()),
+            status="FORCE_CHANGE_PASSWORD",
+            attributes=initial,
+            created_at=now,
+            modified_at=now,
+            password_hash=self.hashes.hash(password),
+        )
+        self._set_temporary_expiry(user, now)
+        if not self.store.add_user(user):
+            raise UsernameExists("User account already exists")
+        if send_invitation and temporary_password is None:
+            # Cognito would email the invitation; a generated password has no other way out.
+            self.log(f"identity: temporary password for {masked_destination(username)}: {password}")
+        return user
+
+    def admin_set_user_password(self, username: str, password: str, *, permanent: bool) -> None:
+        user = self.admin_user(username)
+        check_policy(password, self.settings.password_policy)
+        now = self.clock()
+        user.password_hash = self.hashes.hash(password)
+        user.failed_sign_ins = 0
+        user.locked_until = 0.0
+        if permanent:
+            user.status = "CONFIRMED"
+            user.extras.pop("temporary_password_expires_at", None)
+        else:
+            user.status = "FORCE_CHANGE_PASSWORD"
+            self._set_temporary_expiry(user, now)
+        user.modified_at = now
+        self.store.save_user(user)
+
+    def _set_temporary_expiry(self, user: User, now: float) -> None:
+        days = self.settings.password_policy.temporary_password_validity_days
+        user.extras["temporary_password_expires_at"] = now + days * 86400
+
+    # Sign-in
+
+    def authenticate(self, username: str, password: str) -> User:
+        """The user whose password this is; NotAuthorized for anything else, unknown users
+        included. The caller decides what a FORCE_CHANGE_PASSWORD user gets."""
+        now = self.clock()
+        user = self.store.user(username)
+        if user is not None and now < user.locked_until:
+            raise NotAuthorized("Password attempts exceeded")
+        matches = self.hashes.verify(user.password_hash if user else None, password)
+        if user is None:
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        if not matches:
+            self._record_failed_sign_in(user, now)
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        if not user.enabled:
+            raise NotAuthorized("User is disabled.")
+        if user.status == "UNCONFIRMED":
+            raise UserNotConfirmed("User is not confirmed.")
+        temporary_until = user.extras.get("temporary_password_expires_at")
+        if (
+            user.status == "FORCE_CHANGE_PASSWORD"
+            and temporary_until is not None
+            and now >= float(temporary_until)
+        ):
+            raise NotAuthorized(
+                "Temporary password has expired and must be reset by an administrator."
+            )
+        if user.failed_sign_ins:
+            user.failed_sign_ins = 0
+            user.locked_until = 0.0
+            self.store.save_user(user)
+        return user
+
+    def _record_failed_sign_in(self, user: User, now: float) -> None:
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= LOCKOUT_AFTER_FAILURES:
+            delay = min(2 ** (user.failed_sign_ins - LOCKOUT_AFTER_FAILURES), MAX_LOCKOUT_SECONDS)
+            user.locked_until = now + delay
+        self.store.save_user(user)
+
+    def start_session(self, user: User) -> SignIn:
+        """Tokens for a user who just proved who they are, and the refresh token of the session."""
+        now = self.clock()
+        origin_jti = str(uuid.uuid4())
+        refresh_token = new_refresh_token()
+        days = self.settings.token_lifetimes.refresh_token_days
+        self.store.add_session(
+            SignInSession(
+                origin_jti=origin_jti,
+                username_key=user.key,
+                refresh_token_hash=refresh_token_hash(refresh_token),
+                auth_time=int(now),
+                expires_at=now + days * 86400,
+            ),
+            now=now,
+        )
+        tokens = self.tokens.issue(user, origin_jti=origin_jti, auth_time=int(now))
+        return SignIn(tokens, refresh_token)
+
+    def refresh(self, refresh_token: str) -> IssuedTokens:
+        session = self.store.session_by_refresh_token_hash(refresh_token_hash(refresh_token))
+        if session is None:
+            raise NotAuthorized("Invalid Refresh Token")
+        if session.revoked:
+            raise NotAuthorized("Refresh Token has been revoked")
+        if self.clock() >= session.expires_at:
+            raise NotAuthorized("Refresh Token has expired")
+        user = self.store.user(session.username_key)
+        if user is None or not user.enabled:
+            raise NotAuthorized("Invalid Refresh Token")
+        return self.tokens.issue(user, origin_jti=session.origin_jti, auth_time=session.auth_time)
+
+    def open_challenge(self, user: User, challenge_name: str) -> str:
+        """A Session value for the client to send back with its answer to the challenge."""
+        now = self.clock()
+        session = secrets.token_urlsafe(48)
+        with self._challenges_lock:
+            for token in [t for t, c in self._challenges.items() if now >= c.expires_at]:
+                del self._challenges[token]
+            self._challenges[session] = ChallengeSession(
+                user.username, challenge_name, now + CHALLENGE_SESSION_SECONDS
+            )
+        return session
+
+    def take_challenge(self, session: str) -> ChallengeSession | None:
+        """The open challenge with this Session, once; None if unknown or expired."""
+        with self._challenges_lock:
+            challenge = self._challenges.pop(session, None)
+        if challenge is None or self.clock() >= challenge.expires_at:
+            return None
+        return challenge
+
+    # Signed-in users
+
+    def user_of_access_token(self, access_token: str) -> User:
+        claims = self.tokens.verify_access_token(access_token)
+        session = self.store.session(str(claims.get("origin_jti", "")))
+        if session is None or session.revoked:
+            raise NotAuthorized("Access Token has been revoked")
+        user = self.store.user(str(claims["username"]))
+        if user is None or user.sub != claims.get("sub"):
+            raise UserNotFound(_NO_SUCH_USER)
+        if not user.enabled:
+            raise NotAuthorized("User is disabled.")
+        return user
+
+    def global_sign_out(self, access_token: str) -> None:
+        """Revokes every refresh token of the user, and the access tokens they came with."""
+        user = self.user_of_access_token(access_token)
+        self.store.revoke_sessions(user.username)
