@@ -35,7 +35,9 @@ if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:
 @app.post(
     "/orders",
     summary="Place an order",
-    responses=responses.documented(201, 200, 400, 401, 403, 409, 413, 415, 422, 429, 502, 503),
+    responses=responses.documented(
+        Order, 201, 200, 400, 401, 403, 409, 413, 415, 422, 429, 502, 503
+    ),
 )
 def place_order(
     new_order: Annotated[NewOrder, Body()],
@@ -62,10 +64,10 @@ def place_order(
 @app.get(
     "/orders/<orderId>",
     summary="Get one of the caller's orders",
-    responses=responses.documented(200, 401, 403, 404, 429, 502, 503),
+    responses=responses.documented(Order, 200, 401, 403, 404, 422, 429, 502, 503),
 )
 def get_order(
-    order_id: Annotated[str, Path(alias="orderId", max_length=64)],
+    order_id: Annotated[str, Path(alias="orderId", description="The order id from Location")],
 ) -> Response[Order]:
     caller = caller_of(app.current_event)
     order = bootstrap.service().get_order(caller, order_id)

@@ -18,8 +18,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import (
+    OpenAPIResponse,
+    OpenAPIResponseHeader,
+)
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, Field
 
 from orders_api.domain import (
     IdempotencyConflict,
@@ -51,9 +55,43 @@ STATUS_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-def documented(*statuses: int) -> dict[int, OpenAPIResponse]:
-    """OpenAPI `responses` for a route, described from STATUS_DESCRIPTIONS."""
-    return {status: {"description": STATUS_DESCRIPTIONS[status]} for status in statuses}
+class FieldProblem(BaseModel):
+    field: str = Field(description="Where the problem is, e.g. items[0].quantity")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    message: str
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Present for field-level problems (400 header, 422 body)"
+    )
+
+
+_RETRY_AFTER: dict[str, OpenAPIResponseHeader] = {
+    "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+}
+_EXTRA_HEADERS: dict[int, dict[str, OpenAPIResponseHeader]] = {
+    201: {"Location": {"description": "Path of the new order", "schema": {"type": "string"}}},
+    429: _RETRY_AFTER,
+    503: _RETRY_AFTER,
+}
+
+
+def documented(success_model: Any, *statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI `responses` for a route: success bodies are `success_model`, errors ErrorBody."""
+    documented_responses: dict[int, OpenAPIResponse] = {}
+    for status in statuses:
+        model = success_model if status < 300 else ErrorBody
+        response: OpenAPIResponse = {
+            "description": STATUS_DESCRIPTIONS[status],
+            "content": {JSON_CONTENT_TYPE: {"model": model}},
+        }
+        if status in _EXTRA_HEADERS:
+            response["headers"] = _EXTRA_HEADERS[status]
+        documented_responses[status] = response
+    return documented_responses
 
 
 def json(
