@@ -1,0 +1,137 @@
+"""The twin's ASGI application: HTTP in, the gateway's answer out.
+
+Raw ASGI rather than a framework: the request path is the hot path, and the gateway already
+does all the routing. The app reads the body (bounded by the gateway's payload limit), builds
+the `HttpRequest` every edge stage shares, and runs the gateway on ONE worker thread: the event
+loop stays free for other connections while a request is being handled, and requests reach the
+function one at a time, as they reach one Lambda execution environment.
+
+`GET /__twin/ready` is answered here, outside the API: no filter, no authorizer, no function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from orders_api.edge.gateway import Gateway
+from orders_api.edge.http import HttpRequest, HttpResponse
+
+READY_PATH = "/__twin/ready"
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+_DRAIN_FACTOR = 2
+"""An oversized body is read (and dropped) up to this multiple of the limit, so that the client
+sees the 413 instead of a reset connection; past it the connection is closed."""
+
+
+class TwinApp:
+    def __init__(
+        self,
+        gateway: Gateway,
+        readiness: Callable[[], dict[str, object]],
+        executor: ThreadPoolExecutor | None = None,
+    ) -> None:
+        self._gateway = gateway
+        self._readiness = readiness
+        self._executor = executor or ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="function"
+        )
+        self._max_body = gateway.max_body_bytes
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == READY_PATH and scope["method"] in ("GET", "HEAD"):
+            await _send(send, HttpResponse.json(200, self._readiness()), scope["method"])
+            return
+        body, too_large = await self._read_body(scope, receive)
+        if too_large:
+            await _send(send, self._gateway.reject_too_large())
+            return
+        request = _request(scope, body)
+        loop = asyncio.get_running_loop()
+        response = await loop.run_in_executor(self._executor, self._gateway.handle, request)
+        await _send(send, response, scope["method"])
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, bool]:
+        declared = _content_length(scope)
+        too_large = declared is not None and declared > self._max_body
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            more = message.get("more_body", False)
+            if size > self._max_body:
+                too_large = True
+            if too_large:
+                chunks.clear()
+                if size > self._max_body * _DRAIN_FACTOR:
+                    break
+            elif chunk:
+                chunks.append(chunk)
+        return b"".join(chunks), too_large
+
+
+def _request(scope: Scope, body: bytes) -> HttpRequest:
+    client = scope.get("client")
+    raw_path: bytes | None = scope.get("raw_path")
+    return HttpRequest(
+        method=scope["method"],
+        path=raw_path.decode("latin-1") if raw_path else scope["path"],
+        raw_query=scope["query_string"].decode("latin-1"),
+        headers=tuple(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
+        ),
+        body=body,
+        client_ip=client[0] if client else "127.0.0.1",
+    )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _send(send: Send, response: HttpResponse, method: str = "GET") -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+        if name.lower() not in _FRAMING_HEADERS
+    ]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,364 @@
+"""The local twin, assembled and served: the API and the identity provider in one process.
+
+`run(TwinOptions(...))` binds both ports (0 picks a free one), opens the identity provider and
+the storage in the data dir, wires filter → gateway → authorizer → the Lambda handler, serves
+both with uvicorn on one event loop, writes `<data-dir>/outputs.json` (the deployed stack's
+output keys, plus `IdpEndpoint`) once both listen, and shuts down gracefully on SIGINT/SIGTERM.
+
+The function's own output: in Lambda, Powertools writes JSON logs and EMF metrics to stdout,
+which CloudWatch collects. Locally that would be one JSON line per request on the terminal, so
+by default the twin sets POWERTOOLS_LOG_LEVEL=WARNING and POWERTOOLS_METRICS_DISABLED=true
+(unless already set): warnings and errors still show. `function_logs=True` keeps both as in
+Lambda, for debugging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import uvicorn
+
+from orders_api import bootstrap
+from orders_api.deployment.settings import DEFAULT_SETTINGS, OUTPUT_KEYS, DeploymentSettings
+from orders_api.edge.authorizer import CognitoAuthorizer
+from orders_api.edge.gateway import Gateway, RequestFilter
+from orders_api.edge.idp import IdentityProvider
+from orders_api.edge.lambda_runtime import LambdaHandler
+from orders_api.edge.server import READY_PATH, TwinApp
+from orders_api.service import OrderService
+
+DEFAULT_DATA_DIR = Path(".orders-api")
+OUTPUTS_FILE = "outputs.json"
+SQLITE_FILE = "orders.sqlite3"
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TwinOptions:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    idp_port: int = 9229
+    data_dir: Path = DEFAULT_DATA_DIR
+    dynamodb_endpoint: str | None = None
+    table_name: str | None = None
+    """With `dynamodb_endpoint`: the table (created, on demand, if missing)."""
+    access_log: bool = False
+    function_logs: bool = False
+    settings: DeploymentSettings = field(default_factory=lambda: DEFAULT_SETTINGS)
+    request_filter: RequestFilter | None = None
+    """The web ACL's local engine, evaluated before everything else; None: no filter."""
+
+
+class TwinStartupError(RuntimeError):
+    """The twin cannot start; the message says why and what to do."""
+
+
+def api_id_for(user_pool_id: str) -> str:
+    """Ten lower-case alphanumerics, stable for a data dir, like a REST API's id."""
+    digest = hashlib.sha256(user_pool_id.encode()).digest()
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return "".join(alphabet[byte % len(alphabet)] for byte in digest[:10])
+
+
+def url_host(host: str) -> str:
+    """How a client reaches a bind address: wildcards via loopback, IPv6 in brackets."""
+    reachable = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
+    return f"[{reachable}]" if ":" in reachable else reachable
+
+
+def configure_function_output(function_logs: bool) -> None:
+    """Decide what the handler's Powertools Logger and Metrics print (before it is imported)."""
+    if function_logs:
+        os.environ["POWERTOOLS_LOG_LEVEL"] = "INFO"
+        os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+    else:
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "OrdersApi")
+
+
+def load_function() -> LambdaHandler:
+    """The Lambda handler, as the runtime would import it.
+
+    With metrics disabled, Powertools 3 never clears its metric set, then prints it anyway once
+    100 values pile up; clearing after each invocation keeps a disabled twin silent.
+    """
+    handler_module = importlib.import_module("orders_api.handler")
+    lambda_handler: LambdaHandler = handler_module.lambda_handler
+    metrics = handler_module.metrics
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() not in ("1", "true"):
+        return lambda_handler
+
+    def invoke(event: dict[str, Any], context: Any) -> Any:
+        try:
+            return lambda_handler(event, context)
+        finally:
+            metrics.clear_metrics()
+
+    return invoke
+
+
+def open_storage(options: TwinOptions) -> tuple[OrderService, str, str]:
+    """The order service on the chosen storage, its kind, and the output's TableName."""
+    if options.dynamodb_endpoint:
+        from orders_api.adapters.dynamodb import DynamoDBOrderRepository, make_client
+
+        if not options.table_name:
+            raise TwinStartupError("--dynamodb-endpoint needs --table NAME")
+        client = make_client(endpoint_url=options.dynamodb_endpoint, region=options.settings.region)
+        ensure_table(client, options.table_name)
+        repository = DynamoDBOrderRepository(options.table_name, client)
+        return OrderService(repository), "dynamodb", options.table_name
+    from orders_api.adapters.sqlite import SQLiteOrderRepository
+
+    path = options.data_dir / SQLITE_FILE
+    return OrderService(SQLiteOrderRepository(path)), "sqlite", str(path)
+
+
+def ensure_table(client: Any, table_name: str) -> None:
+    """Create the orders table as deployed (pk orderId S, on-demand) unless it exists."""
+    try:
+        client.describe_table(TableName=table_name)
+        return
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    except Exception as exc:
+        raise TwinStartupError(f"cannot reach DynamoDB: {type(exc).__name__}") from exc
+    client.create_table(
+        TableName=table_name,
+        AttributeDefinitions=[{"AttributeName": "orderId", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.get_waiter("table_exists").wait(
+        TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+
+
+def bind(host: str, port: int, option: str) -> socket.socket:
+    """A listening socket; `option` names the flag that picks another port, for the error."""
+    try:
+        return socket.create_server((host, port), family=_family(host), backlog=2048)
+    except OSError as exc:
+        raise TwinStartupError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); is another twin running? "
+            f"Stop it, or pick another port with {option}."
+        ) from exc
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def write_outputs(data_dir: Path, outputs: dict[str, str | None]) -> Path:
+    """Atomically, so that a reader never sees half a file."""
+    path = data_dir / OUTPUTS_FILE
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(outputs, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the twin stops both servers together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def _uvicorn_server(app: Any, options: TwinOptions, port: int) -> _Server:
+    return _Server(
+        uvicorn.Config(
+            app,
+            host=options.host,
+            port=port,
+            lifespan="off",
+            access_log=options.access_log,
+            log_level="info" if options.access_log else "warning",
+            proxy_headers=False,
+            server_header=False,
+            ws="none",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+    )
+
+
+def run(options: TwinOptions, out: IO[str] | None = None) -> int:
+    """Serve until SIGINT/SIGTERM; 0 after a graceful stop. Raises TwinStartupError."""
+    stream = out or sys.stdout
+    settings = options.settings
+    options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _configure_edge_logging()
+    configure_function_output(options.function_logs)
+
+    api_socket = bind(options.host, options.port, "--port")
+    try:
+        idp_socket = bind(options.host, options.idp_port, "--idp-port")
+    except TwinStartupError:
+        api_socket.close()
+        raise
+    api_port = api_socket.getsockname()[1]
+    idp_port = idp_socket.getsockname()[1]
+
+    def log_from_idp(message: str) -> None:
+        print(f"[idp] {message}", file=stream, flush=True)
+
+    idp = IdentityProvider.open(
+        options.data_dir,
+        region=settings.region,
+        host=options.host,
+        port=idp_port,
+        settings=settings.auth,
+        log=log_from_idp,
+    )
+    service, storage_kind, table_name = open_storage(options)
+    bootstrap.install(service)
+    authorizer = CognitoAuthorizer(
+        issuer=idp.issuer,
+        client_id=idp.client_id,
+        cache_ttl_seconds=settings.auth.authorizer_cache_seconds,
+        jwks_url=idp.jwks_url,
+    )
+    gateway = Gateway(
+        handler=load_function(),
+        authorizer=authorizer,
+        api_id=api_id_for(idp.user_pool_id),
+        settings=settings,
+        request_filter=options.request_filter,
+        port=api_port,
+    )
+    api_url = f"http://{url_host(options.host)}:{api_port}/{settings.stage}/"
+    outputs: dict[str, str | None] = dict.fromkeys(OUTPUT_KEYS)
+    outputs.update(
+        ApiUrl=api_url,
+        UserPoolId=idp.user_pool_id,
+        UserPoolClientId=idp.client_id,
+        Region=settings.region,
+        TableName=table_name,
+        WebAclArn="local" if options.request_filter is not None else None,
+        IdpEndpoint=idp.endpoint,
+    )
+    ready = {"value": False}
+
+    def readiness() -> dict[str, object]:
+        request_filter = gateway.request_filter
+        return {
+            "status": "ready" if ready["value"] else "starting",
+            "apiUrl": api_url,
+            "idpEndpoint": idp.endpoint,
+            "storage": storage_kind,
+            "requestFilter": request_filter.stats() if request_filter is not None else None,
+        }
+
+    app = TwinApp(gateway, readiness)
+    api_server = _uvicorn_server(app, options, api_port)
+    idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
+
+    def started() -> None:
+        path = write_outputs(options.data_dir, outputs)
+        ready["value"] = True
+        _print_summary(stream, outputs, path, options.data_dir)
+
+    try:
+        with asyncio.Runner(loop_factory=api_server.config.get_loop_factory()) as runner:
+            runner.run(
+                _serve_both(api_server, api_socket, idp_server, idp_socket, on_started=started)
+            )
+    finally:
+        app.close()
+        idp.close()
+        bootstrap.install(None)
+    return 0
+
+
+async def _serve_both(
+    api_server: _Server,
+    api_socket: socket.socket,
+    idp_server: _Server,
+    idp_socket: socket.socket,
+    on_started: Callable[[], None],
+) -> None:
+    loop = asyncio.get_running_loop()
+    servers = (idp_server, api_server)
+
+    def stop(signal_number: int) -> None:
+        for server in servers:
+            if server.should_exit and signal_number == signal.SIGINT:
+                server.force_exit = True  # a second Ctrl-C: stop waiting for connections
+            server.should_exit = True
+
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop, signal_number)
+    try:
+        idp_task = asyncio.create_task(idp_server.serve(sockets=[idp_socket]))
+        if await _started(idp_server, idp_task):
+            api_task = asyncio.create_task(api_server.serve(sockets=[api_socket]))
+            if await _started(api_server, api_task):
+                on_started()
+            await asyncio.wait({idp_task, api_task}, return_when="FIRST_COMPLETED")
+            for server in servers:
+                server.should_exit = True
+            await asyncio.gather(idp_task, api_task, return_exceptions=True)
+        else:
+            await asyncio.gather(idp_task, return_exceptions=True)
+    finally:
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signal_number)
+
+
+async def _started(server: _Server, task: asyncio.Task[None]) -> bool:
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    return server.started
+
+
+def _configure_edge_logging() -> None:
+    edge_logger = logging.getLogger("orders_api.edge")
+    if not edge_logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        edge_logger.addHandler(handler)
+        edge_logger.setLevel(logging.INFO)
+        edge_logger.propagate = False
+
+
+def _print_summary(
+    stream: IO[str], outputs: dict[str, str | None], path: Path, data_dir: Path
+) -> None:
+    width = max(map(len, outputs))
+    lines = ["Orders API local twin is running (Ctrl-C stops it).", ""]
+    lines += [
+        f"  {key:<{width}}  {value if value is not None else '-'}" for key, value in outputs.items()
+    ]
+    lines += ["", f"  outputs: {path}   readiness: {_origin(outputs['ApiUrl'])}{READY_PATH}"]
+    lines += ["", "Try it, from another terminal in this directory:"]
+    if data_dir != DEFAULT_DATA_DIR:
+        lines.append(f"  export ORDERS_API_OUTPUTS={path}")
+    lines += [
+        "  orders-api users create you@example.com && orders-api login you@example.com",
+        "  orders-api orders place --item MUG-01=2 && orders-api orders get ORDER_ID",
+    ]
+    print("\n".join(lines), file=stream, flush=True)
+
+
+def _origin(api_url: str | None) -> str:
+    if not api_url:
+        return ""
+    scheme, _, rest = api_url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
