@@ -101,10 +101,12 @@ class Order(_Model):
 
     @classmethod
     def place(cls, order_id: str, customer_id: str, new_order: NewOrder, now: datetime) -> Order:
+        # Stored and shown to the millisecond: keep no precision the record would lose.
+        created_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
         return cls(
             order_id=order_id,
             customer_id=customer_id,
-            created_at=now,
+            created_at=created_at,
             items=new_order.items,
             shipping_address=new_order.shipping_address,
             note=new_order.note,
