@@ -1,0 +1,395 @@
+"""A client of the Orders API that works the same against the local twin and a deployed stack.
+
+Everything it needs comes from an outputs file: the twin's `<data-dir>/outputs.json`, a
+`cdk deploy --outputs-file` file, or `aws cloudformation describe-stacks` output. It signs in
+with boto3's cognito-idp `InitiateAuth` (USER_PASSWORD_AUTH) — against `IdpEndpoint` when the
+outputs have one, else Cognito's regional endpoint — and calls the API over HTTP with the ID
+token, as the API's Cognito authorizer requires.
+
+Sessions (the tokens of one sign-in) are cached per user pool in a directory readable by the
+owner only; an expired ID token is refreshed with the refresh token, once, transparently.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.client import CognitoIdentityProviderClient
+
+DEFAULT_OUTPUTS = Path(".orders-api") / "outputs.json"
+OUTPUTS_ENV = "ORDERS_API_OUTPUTS"
+CACHE_DIR_ENV = "ORDERS_API_CACHE_DIR"
+_REFRESH_MARGIN_SECONDS = 30
+_BOTO_CONFIG = Config(connect_timeout=5, read_timeout=15, retries={"total_max_attempts": 2})
+
+
+class ClientProblem(Exception):
+    """Something the user can fix; the message says what happened and what to do."""
+
+
+class OutputsNotFound(ClientProblem):
+    pass
+
+
+class NotReachable(ClientProblem):
+    pass
+
+
+class NotLoggedIn(ClientProblem):
+    pass
+
+
+class SignInRefused(ClientProblem):
+    pass
+
+
+class ApiError(ClientProblem):
+    """The API answered with an error status; `body` is its JSON (or text) as sent."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+    def __str__(self) -> str:
+        message = self.body.get("message") if isinstance(self.body, dict) else self.body
+        return f"HTTP {self.status}: {message}"
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    api_url: str
+    user_pool_id: str
+    client_id: str
+    region: str
+    idp_endpoint: str | None = None
+    """The local identity provider; None for a deployed stack (Cognito's regional endpoint)."""
+
+    @property
+    def is_local(self) -> bool:
+        return self.idp_endpoint is not None
+
+    @classmethod
+    def from_mapping(cls, outputs: Mapping[str, Any]) -> StackOutputs:
+        missing = [
+            key for key in ("ApiUrl", "UserPoolId", "UserPoolClientId") if not outputs.get(key)
+        ]
+        if missing:
+            raise OutputsNotFound(f"the outputs lack {', '.join(missing)}")
+        user_pool_id = str(outputs["UserPoolId"])
+        return cls(
+            api_url=str(outputs["ApiUrl"]).rstrip("/") + "/",
+            user_pool_id=user_pool_id,
+            client_id=str(outputs["UserPoolClientId"]),
+            region=str(outputs.get("Region") or user_pool_id.split("_", 1)[0]),
+            idp_endpoint=str(outputs["IdpEndpoint"]) if outputs.get("IdpEndpoint") else None,
+        )
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> StackOutputs:
+        """From the twin's outputs.json, a CDK outputs file or describe-stacks JSON."""
+        location = path or Path(os.environ.get(OUTPUTS_ENV) or DEFAULT_OUTPUTS)
+        try:
+            document = json.loads(location.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise OutputsNotFound(
+                f"no outputs file at {location}: start the local twin with `orders-api serve` "
+                "(or `make run`) in this directory, or pass --outputs FILE (or set "
+                f"{OUTPUTS_ENV}) for a deployed stack"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise OutputsNotFound(f"cannot read {location}: {exc}") from exc
+        return cls.from_mapping(_flatten_outputs(document))
+
+
+def _flatten_outputs(document: Any) -> Mapping[str, Any]:
+    if isinstance(document, dict) and "ApiUrl" in document:
+        return document
+    if isinstance(document, dict) and "Stacks" in document:  # aws cloudformation describe-stacks
+        stacks = document["Stacks"] or [{}]
+        return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if isinstance(document, dict):  # cdk deploy --outputs-file: {"StackName": {...}}
+        for stack_outputs in document.values():
+            if isinstance(stack_outputs, dict) and "ApiUrl" in stack_outputs:
+                return stack_outputs
+    raise OutputsNotFound("the outputs file has no ApiUrl")
+
+
+@dataclass(frozen=True)
+class Session:
+    username: str
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+
+    def expired(self, now: float | None = None) -> bool:
+        return (now or time.time()) >= self.expires_at - _REFRESH_MARGIN_SECONDS
+
+
+def token_expiry(token: str) -> float:
+    """The `exp` of a JWT, read without verifying it: only to know when to refresh."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
+def default_cache_dir() -> Path:
+    if configured := os.environ.get(CACHE_DIR_ENV):
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "orders-api"
+
+
+class SessionStore:
+    """The cached session for one user pool app client: a file only its owner can read."""
+
+    def __init__(self, outputs: StackOutputs, directory: Path | None = None) -> None:
+        key = hashlib.sha256(f"{outputs.user_pool_id}/{outputs.client_id}".encode()).hexdigest()
+        self.directory = directory or default_cache_dir()
+        self.path = self.directory / f"session-{key[:16]}.json"
+
+    def load(self) -> Session | None:
+        try:
+            return Session(**json.loads(self.path.read_text(encoding="utf-8")))
+        except (FileNotFoundError, ValueError, TypeError):
+            return None
+
+    def save(self, session: Session) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = self.path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(asdict(session), handle)
+        os.replace(temporary, self.path)
+
+    def clear(self) -> bool:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+class IdentityClient:
+    """The user pool through boto3's cognito-idp client, locally or on AWS."""
+
+    def __init__(self, outputs: StackOutputs) -> None:
+        self._outputs = outputs
+        # The local pool wants Admin* requests signed, by any key: a placeholder will do.
+        placeholder = "local" if outputs.is_local and not _has_aws_credentials() else None
+        self._cognito: CognitoIdentityProviderClient = boto3.client(
+            "cognito-idp",
+            region_name=outputs.region,
+            endpoint_url=outputs.idp_endpoint,
+            config=_BOTO_CONFIG,
+            aws_access_key_id=placeholder,
+            aws_secret_access_key=placeholder,
+        )
+
+    def create_user(self, email: str, password: str) -> str:
+        """A confirmed user with a permanent password (Admin* rights needed on AWS); its sub."""
+        with self._translated():
+            created = self._cognito.admin_create_user(
+                UserPoolId=self._outputs.user_pool_id,
+                Username=email,
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+                MessageAction="SUPPRESS",
+            )
+            self._cognito.admin_set_user_password(
+                UserPoolId=self._outputs.user_pool_id,
+                Username=email,
+                Password=password,
+                Permanent=True,
+            )
+        attributes = {a["Name"]: a.get("Value", "") for a in created["User"].get("Attributes", [])}
+        return attributes.get("sub", "")
+
+    def sign_in(self, username: str, password: str) -> Session:
+        with self._translated():
+            answer = self._cognito.initiate_auth(
+                ClientId=self._outputs.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": password},
+            )
+        result = answer.get("AuthenticationResult")
+        if not result:
+            raise SignInRefused(
+                f"sign-in needs the {answer.get('ChallengeName', 'unknown')} challenge, which "
+                "this client does not answer; set a permanent password first"
+            )
+        return _session(username, result, refresh_token=result.get("RefreshToken"))
+
+    def refresh(self, session: Session) -> Session:
+        if not session.refresh_token:
+            raise NotLoggedIn("your session expired: log in again with `orders-api login EMAIL`")
+        try:
+            with self._translated():
+                answer = self._cognito.initiate_auth(
+                    ClientId=self._outputs.client_id,
+                    AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters={"REFRESH_TOKEN": session.refresh_token},
+                )
+        except SignInRefused as exc:
+            raise NotLoggedIn(
+                f"your session expired ({exc}): log in again with `orders-api login EMAIL`"
+            ) from exc
+        return _session(
+            session.username, answer["AuthenticationResult"], refresh_token=session.refresh_token
+        )
+
+    def _translated(self) -> _BotoErrors:
+        return _BotoErrors(self._outputs)
+
+
+class _BotoErrors:
+    """boto3's exceptions as problems a person can act on."""
+
+    def __init__(self, outputs: StackOutputs) -> None:
+        self._where = outputs.idp_endpoint or f"Cognito in {outputs.region}"
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, _: object) -> None:
+        if isinstance(error, ClientError):
+            code = error.response.get("Error", {}).get("Code", "Error")
+            message = error.response.get("Error", {}).get("Message", "")
+            raise SignInRefused(f"{code}: {message}") from error
+        if isinstance(error, BotoCoreError):
+            hint = " Is `orders-api serve` running?" if "127.0.0.1" in self._where else ""
+            raise NotReachable(f"cannot reach the identity provider at {self._where}.{hint}") from (
+                error
+            )
+
+
+def _has_aws_credentials() -> bool:
+    return boto3.session.Session().get_credentials() is not None
+
+
+def _session(username: str, result: Mapping[str, Any], refresh_token: str | None) -> Session:
+    id_token = str(result["IdToken"])
+    expiry = token_expiry(id_token) or time.time() + float(result.get("ExpiresIn", 3600))
+    return Session(
+        username=username,
+        id_token=id_token,
+        access_token=str(result["AccessToken"]),
+        refresh_token=refresh_token,
+        expires_at=expiry,
+    )
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+class OrdersClient:
+    """The API's two operations, authenticated with the cached session (refreshed if needed)."""
+
+    def __init__(
+        self,
+        outputs: StackOutputs,
+        store: SessionStore | None = None,
+        identity: IdentityClient | None = None,
+        timeout_seconds: float = 15.0,
+    ) -> None:
+        self._outputs = outputs
+        self._store = store or SessionStore(outputs)
+        self._identity = identity
+        self._timeout = timeout_seconds
+        handlers = [urllib.request.ProxyHandler({})] if outputs.is_local else []
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def place(
+        self,
+        items: list[tuple[str, int]],
+        *,
+        note: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ApiResponse:
+        body: dict[str, Any] = {"items": [{"sku": sku, "quantity": q} for sku, q in items]}
+        if note is not None:
+            body["note"] = note
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._call("POST", "orders", json.dumps(body).encode(), headers)
+
+    def get(self, order_id: str) -> ApiResponse:
+        return self._call("GET", f"orders/{urllib.parse.quote(order_id, safe='')}", None, {})
+
+    def _call(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> ApiResponse:
+        session = self._session()
+        response = self._send(method, path, body, {**headers, "Authorization": session.id_token})
+        if response.status == 401 and session.refresh_token:  # expired or revoked: renew once
+            session = self._refreshed(session)
+            response = self._send(
+                method, path, body, {**headers, "Authorization": session.id_token}
+            )
+        if response.status >= 400:
+            raise ApiError(response.status, response.body)
+        return response
+
+    def _session(self) -> Session:
+        session = self._store.load()
+        if session is None:
+            raise NotLoggedIn("not logged in: run `orders-api login EMAIL` first")
+        if session.expired():
+            session = self._refreshed(session)
+        return session
+
+    def _refreshed(self, session: Session) -> Session:
+        identity = self._identity or IdentityClient(self._outputs)
+        renewed = identity.refresh(session)
+        self._store.save(renewed)
+        return renewed
+
+    def _send(
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> ApiResponse:
+        url = self._outputs.api_url + path
+        if not url.startswith(("http://", "https://")):
+            raise ClientProblem(f"the ApiUrl is not an HTTP URL: {self._outputs.api_url}")
+        request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310 - scheme checked above
+        try:
+            with self._opener.open(request, timeout=self._timeout) as answer:
+                return ApiResponse(answer.status, _decoded(answer.read()), dict(answer.headers))
+        except urllib.error.HTTPError as error:
+            return ApiResponse(error.code, _decoded(error.read()), dict(error.headers))
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            hint = " Is `orders-api serve` running?" if self._outputs.is_local else ""
+            raise NotReachable(f"cannot reach the API at {self._outputs.api_url}.{hint}") from exc
+
+
+def _decoded(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
