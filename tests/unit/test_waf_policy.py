@@ -153,6 +153,11 @@ def test_a_rate_limit_below_10_is_refused(limit: int) -> None:
         with_rate_limit(DEFAULT_POLICY, limit)
 
 
+def test_a_rate_limit_above_two_billion_is_refused() -> None:
+    with pytest.raises(PolicyError, match="<="):
+        with_rate_limit(DEFAULT_POLICY, 2_000_000_001)
+
+
 @pytest.mark.parametrize("window", [1, 30, 90, 3600])
 def test_an_evaluation_window_aws_does_not_offer_is_refused(window: int) -> None:
     with pytest.raises(PolicyError, match="evaluation window"):

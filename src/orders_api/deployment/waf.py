@@ -41,6 +41,8 @@ EVALUATION_WINDOWS_SECONDS = (60, 120, 300, 600)
 """The only evaluation windows a rate-based rule accepts."""
 MIN_RATE_LIMIT = 10
 """AWS refuses a rate-based rule with a lower limit."""
+MAX_RATE_LIMIT = 2_000_000_000
+"""Nor one with a higher limit."""
 MAX_BASE_WCU = 1500
 """The capacity a web ACL's base price covers; above it each 500 WCU costs extra."""
 BODY_INSPECTION_LIMITS_KB = (16, 32, 48, 64)
@@ -342,6 +344,7 @@ def validate(policy: WafPolicy) -> None:
 
 def _validate_rate_rule(rule: RateRule, bodies: Mapping[str, ResponseBody]) -> None:
     _require(rule.limit >= MIN_RATE_LIMIT, f"rate limit must be >= {MIN_RATE_LIMIT}")
+    _require(rule.limit <= MAX_RATE_LIMIT, f"rate limit must be <= {MAX_RATE_LIMIT}")
     _require(
         rule.window_seconds in EVALUATION_WINDOWS_SECONDS,
         f"evaluation window must be one of {EVALUATION_WINDOWS_SECONDS}",

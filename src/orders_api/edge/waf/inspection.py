@@ -8,6 +8,7 @@ component in the forms the emulated rules compare against.
 from __future__ import annotations
 
 import html
+import json
 from functools import cached_property
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, unquote
@@ -104,6 +105,28 @@ class Inspection:
     def views_of_body(self) -> tuple[str, ...]:
         return self._views("body", self.body_text)
 
+    def views_of_path_segments(self) -> tuple[str, ...]:
+        """Each segment of the path on its own: where a REST API carries its values."""
+        cached = self._cache.get("segments")
+        if cached is None:
+            forms: list[str] = []
+            for segment in self.uri_path.split("/"):
+                if segment:
+                    forms.extend(decoded_forms(segment))
+            cached = self._cache["segments"] = tuple(dict.fromkeys(forms))
+        return cached
+
+    def views_of_body_values(self) -> tuple[str, ...]:
+        """Every string in a JSON body, unescaped: what the libinjection detectors are built
+        for (single values). Empty when the inspected body is not JSON."""
+        cached = self._cache.get("json")
+        if cached is None:
+            forms: list[str] = []
+            for value in _json_strings(self.body_text):
+                forms.extend(decoded_forms(value))
+            cached = self._cache["json"] = tuple(dict.fromkeys(forms))
+        return cached
+
     def views_of_arguments(self) -> tuple[str, ...]:
         """Every query argument's value (AWS's 'all query arguments, values')."""
         cached = self._cache.get("args")
@@ -141,3 +164,25 @@ class Inspection:
         if cached is None:
             cached = self._cache[key] = decoded_forms(text)
         return cached
+
+
+def _json_strings(text: str) -> list[str]:
+    stripped = text.lstrip()
+    if not stripped.startswith(("{", "[")):
+        return []
+    try:
+        document = json.loads(stripped)
+    except ValueError:
+        return []
+    found: list[str] = []
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found

@@ -167,12 +167,18 @@ COMMON_RULE_SET: tuple[ManagedRule, ...] = (
     _core(
         "CrossSiteScripting_BODY",
         "CrossSiteScripting_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_cross_site_scripting),
+        lambda r: (
+            _any(r.views_of_body(), detectors.is_cross_site_scripting)
+            or _any(r.views_of_body_values(), detectors.is_cross_site_scripting)
+        ),
     ),
     _core(
         "CrossSiteScripting_URIPATH",
         "CrossSiteScripting_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_cross_site_scripting),
+        lambda r: (
+            _any(r.views_of_path(), detectors.is_cross_site_scripting)
+            or _any(r.views_of_path_segments(), detectors.is_cross_site_scripting)
+        ),
     ),
 )
 
@@ -240,7 +246,10 @@ SQL_DATABASE: tuple[ManagedRule, ...] = (
     _sqli(
         "SQLi_BODY",
         "SQLi_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_sql_injection),
+        lambda r: (
+            _any(r.views_of_body(), detectors.is_sql_injection)
+            or _any(r.views_of_body_values(), detectors.is_sql_injection)
+        ),
     ),
     _sqli(
         "SQLiExtendedPatterns_BODY",
@@ -255,7 +264,10 @@ SQL_DATABASE: tuple[ManagedRule, ...] = (
     _sqli(
         "SQLi_URIPATH",
         "SQLi_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_sql_injection),
+        lambda r: (
+            _any(r.views_of_path(), detectors.is_sql_injection)
+            or _any(r.views_of_path_segments(), detectors.is_sql_injection)
+        ),
     ),
 )
 
