@@ -45,5 +45,9 @@ fmt: $(STAMP) ## Format and fix what ruff can
 bench: $(STAMP) ## Benchmarks, each against a baseline in the same run
 	$(BIN)/python -m bench
 
+cost: $(STAMP) ## Regenerate docs/cost.md from the cost model, then print an estimate (ARGS="--scenario bot-abuse")
+	$(BIN)/orders-api cost --markdown > docs/cost.md
+	$(BIN)/orders-api cost $(ARGS)
+
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf $(VENV) $(NODE_TOOLS) .pytest_cache .mypy_cache .ruff_cache cdk.out .orders-api

@@ -1,0 +1,155 @@
+"""`orders-api cost`: what the deployed stack costs a month, per scenario or for given inputs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from orders_api.cost.deployed import read_deployment
+from orders_api.cost.lines import FreeTierMode
+from orders_api.cost.model import Assumptions, compare
+from orders_api.cost.plot import plot_costs
+from orders_api.cost.prices import UnknownRegion, available_regions, load_price_sheet
+from orders_api.cost.render import report_json, rich_report
+from orders_api.cost.report import markdown_report
+from orders_api.cost.scenarios import scenario, scenarios
+from orders_api.cost.workload import BilledDuration, measured_billed_duration
+
+# Flags that override a field of the scenario's workload, with how to parse them.
+_OVERRIDES: dict[str, tuple[str, type[int] | type[Decimal]]] = {
+    "requests": ("requests_per_month", Decimal),
+    "mau": ("monthly_active_users", int),
+    "blocked_share": ("waf_blocked_share", Decimal),
+    "unauthorized_share": ("unauthorized_share", Decimal),
+    "invalid_share": ("invalid_share", Decimal),
+    "read_share": ("read_share", Decimal),
+    "item_bytes": ("item_bytes", int),
+    "log_bytes": ("log_bytes_per_request", int),
+    "stored_orders": ("orders_already_stored", int),
+    "valid_token_share": ("blocked_with_valid_token_share", Decimal),
+}
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text.replace("_", "").replace(",", ""))
+    except InvalidOperation as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "cost",
+        help="Monthly AWS cost of the deployed stack, per scenario or for your inputs",
+        description=(
+            "Price a month of traffic through the deployed configuration (REST API + WAF) and "
+            "the alternatives the brief weighs (HTTP API, no WAF). Scenario presets come from "
+            "the product brief; any flag overrides the preset's figure."
+        ),
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=[s.key for s in scenarios(BilledDuration(Decimal(1), ""))],
+        default="small-business",
+    )
+    parser.add_argument("--requests", type=_decimal, help="requests per month arriving at the edge")
+    parser.add_argument("--mau", type=int, help="monthly active users (Cognito)")
+    parser.add_argument("--blocked-share", type=_decimal, help="share of requests WAF blocks (0-1)")
+    parser.add_argument(
+        "--unauthorized-share", type=_decimal, help="share refused by the Cognito authorizer (0-1)"
+    )
+    parser.add_argument(
+        "--invalid-share", type=_decimal, help="share refused by the request validator (0-1)"
+    )
+    parser.add_argument(
+        "--read-share", type=_decimal, help="share of admitted requests that read (0-1)"
+    )
+    parser.add_argument("--item-bytes", type=int, help="average order item size in bytes")
+    parser.add_argument("--log-bytes", type=int, help="CloudWatch Logs bytes per Lambda invocation")
+    parser.add_argument("--stored-orders", type=int, help="orders already in the table")
+    parser.add_argument(
+        "--valid-token-share",
+        type=_decimal,
+        help="without WAF: share of the would-be-blocked traffic holding a valid token (0-1)",
+    )
+    parser.add_argument(
+        "--billed-ms", type=_decimal, help="Lambda billed duration per invocation (default: bench)"
+    )
+    parser.add_argument(
+        "--free-tier",
+        choices=[mode.value for mode in FreeTierMode],
+        default=FreeTierMode.ALWAYS.value,
+        help="the account's free tier: none, always-free allowances, or all (12-month too)",
+    )
+    parser.add_argument(
+        "--apigw-bills-waf-blocked",
+        action="store_true",
+        help="assume API Gateway bills requests WAF blocks (AWS does not document it)",
+    )
+    parser.add_argument(
+        "--region", default=None, help=f"price sheet ({', '.join(available_regions())})"
+    )
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    output.add_argument(
+        "--markdown", action="store_true", help="print docs/cost.md (all scenarios) and exit"
+    )
+    parser.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw cost by service")
+    parser.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    deployment = read_deployment()
+    try:
+        sheet = load_price_sheet(arguments.region or deployment.region)
+    except UnknownRegion as exc:
+        print(f"orders-api cost: {exc}", file=sys.stderr)
+        return 2
+    duration = measured_billed_duration()
+    if arguments.billed_ms is not None:
+        duration = BilledDuration(arguments.billed_ms, "given with --billed-ms")
+    if arguments.markdown:
+        sys.stdout.write(markdown_report(deployment, sheet, duration))
+        return 0
+    preset = scenario(arguments.scenario, duration)
+    overrides: dict[str, Any] = {
+        field: kind(value)
+        for flag, (field, kind) in _OVERRIDES.items()
+        if (value := getattr(arguments, flag)) is not None
+    }
+    try:
+        workload = replace(preset.workload, **overrides)
+    except ValueError as exc:
+        print(f"orders-api cost: {exc}", file=sys.stderr)
+        return 2
+    assumptions = Assumptions(
+        free_tier=FreeTierMode(arguments.free_tier),
+        api_gateway_bills_waf_blocked=arguments.apigw_bills_waf_blocked,
+    )
+    estimates = compare(workload, deployment, sheet, assumptions)
+    key = preset.key if not overrides else f"{preset.key} (modified)"
+    if arguments.json:
+        print(json.dumps(report_json(key, estimates, deployment, sheet, assumptions), indent=2))
+    else:
+        modified = " (modified)" if overrides else ""
+        title = f"{preset.title}{modified} — {sheet.region}, prices read {sheet.read_on}"
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)
+        console.print(rich_report(title, estimates))
+    if arguments.plot is not None:
+        crossing = plot_costs(arguments.plot, workload, deployment, sheet, assumptions)
+        where = (
+            f"; WAF stops being the largest cost at {crossing[0]:,.0f} requests/month"
+            if crossing
+            else ""
+        )
+        print(f"plot written to {arguments.plot}{where}", file=sys.stderr)
+    return 0

@@ -1,0 +1,95 @@
+"""What the API is asked to do in a month: the model's inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+BENCH_RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results" / "lambda.json"
+BENCH_KEY = "warm_invoke_ms"
+FALLBACK_BILLED_MS = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class BilledDuration:
+    """Lambda's billed duration per invocation and where the figure comes from."""
+
+    milliseconds: Decimal
+    origin: str
+
+    @property
+    def billed_ms(self) -> int:
+        """AWS rounds each invocation's duration up to the next millisecond."""
+        return max(1, math.ceil(self.milliseconds))
+
+
+def measured_billed_duration(results: Path = BENCH_RESULTS) -> BilledDuration:
+    """The lead's benchmark figure if it was measured, else a stated default."""
+    try:
+        measured = json.loads(results.read_text())[BENCH_KEY]
+    except (OSError, ValueError, KeyError, TypeError):
+        return BilledDuration(
+            FALLBACK_BILLED_MS,
+            f"default {FALLBACK_BILLED_MS} ms: no `{BENCH_KEY}` in bench/results/lambda.json",
+        )
+    return BilledDuration(
+        Decimal(str(measured)),
+        f"`{BENCH_KEY}` from bench/results/lambda.json (the handler in-process on the bench "
+        "machine, storage round trip excluded)",
+    )
+
+
+def _share(name: str, value: Decimal) -> None:
+    if not Decimal(0) <= value <= Decimal(1):
+        raise ValueError(f"{name} must be between 0 and 1, not {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A month of traffic. Shares are fractions of all requests arriving at the edge."""
+
+    requests_per_month: Decimal
+    monthly_active_users: int
+    billed_duration: BilledDuration = field(default_factory=measured_billed_duration)
+    waf_blocked_share: Decimal = Decimal(0)
+    """Blocked by the web ACL (scanners, floods caught by the rate rule, bad inputs)."""
+    unauthorized_share: Decimal = Decimal(0)
+    """Refused by the Cognito authorizer: no token, a bad or an expired one."""
+    invalid_share: Decimal = Decimal(0)
+    """Refused by API Gateway's request validator (a body that breaks the model)."""
+    read_share: Decimal = Decimal(0)
+    """Of the requests that reach Lambda, the share that reads an order (GET) instead of
+    placing one (POST, one conditional PutItem)."""
+    item_bytes: int = 1024
+    """Average stored order, attribute names included; 1 KB is one write request unit."""
+    log_bytes_per_request: int = 1500
+    """CloudWatch Logs bytes per Lambda invocation: START/END/REPORT lines, the handler's
+    structured log line and its EMF metrics."""
+    orders_already_stored: int = 0
+    """Orders in the table when the month begins. Nothing expires them: the month's new
+    orders add to the storage billed, on average half of them over the month."""
+    blocked_with_valid_token_share: Decimal = Decimal(0)
+    """Without WAF: the share of what WAF would have blocked that carries a valid token and so
+    reaches Lambda and DynamoDB. The rest is refused by the authorizer."""
+
+    def __post_init__(self) -> None:
+        if self.requests_per_month < 0 or self.monthly_active_users < 0:
+            raise ValueError("requests and users cannot be negative")
+        if self.item_bytes < 1 or self.log_bytes_per_request < 0:
+            raise ValueError("an item has at least one byte; log bytes cannot be negative")
+        if self.orders_already_stored < 0:
+            raise ValueError("orders already stored cannot be negative")
+        for name in (
+            "waf_blocked_share",
+            "unauthorized_share",
+            "invalid_share",
+            "read_share",
+            "blocked_with_valid_token_share",
+        ):
+            _share(name, getattr(self, name))
+        refused = self.waf_blocked_share + self.unauthorized_share + self.invalid_share
+        if refused > 1:
+            raise ValueError(f"blocked, unauthorized and invalid shares add up to {refused} > 1")
