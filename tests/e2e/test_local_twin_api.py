@@ -55,7 +55,7 @@ def test_readiness_answers_outside_the_api_without_a_token(twin: Twin) -> None:
     ready = twin.ready()
     assert ready["status"] == "ready"
     assert ready["storage"] == "sqlite"
-    assert ready["requestFilter"] is None
+    assert ready["requestFilter"]["rules"]  # the deployed web ACL, enforced by default
     under_the_stage = httpx.get(twin.url("__twin/ready"), timeout=10)
     assert (under_the_stage.status_code, under_the_stage.json()) == (403, MISSING_TOKEN)
 

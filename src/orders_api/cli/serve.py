@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from orders_api.cli import waf
 from orders_api.edge.twin import DEFAULT_DATA_DIR, TwinOptions, TwinStartupError, run
 
 
@@ -50,6 +51,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="let the handler's Powertools logs and metrics print as in Lambda",
     )
+    waf.add_serve_arguments(parser)
     parser.set_defaults(handler=_serve, parser=parser)
 
 
@@ -65,6 +67,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         table_name=arguments.table,
         access_log=arguments.access_log,
         function_logs=arguments.function_logs,
+        request_filter=waf.request_filter(arguments),
     )
     try:
         return run(options)
