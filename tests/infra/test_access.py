@@ -1,0 +1,97 @@
+"""The operators group: deploy through the CDK roles, read this stack, never write orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from synthesized import Synthesis
+
+from infra.access import BOOTSTRAP_ROLES, ORDER_WRITE_ACTIONS
+
+
+def _statements(synthesis: Synthesis) -> dict[str, dict[str, Any]]:
+    statements = {}
+    for policy in synthesis.resources("AWS::IAM::ManagedPolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            statements[statement["Sid"]] = statement
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement["Action"]
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+def test_the_group_gets_every_right_from_customer_managed_policies(synthesis: Synthesis) -> None:
+    (group_id, group) = next(iter(synthesis.resources("AWS::IAM::Group").items()))
+    assert group["Properties"]["GroupName"] == "OrdersApi-operators"
+    assert "ManagedPolicyArns" not in group["Properties"], "no AWS managed policy"
+    assert "Policies" not in group["Properties"]
+    policies = synthesis.resources("AWS::IAM::ManagedPolicy").values()
+    assert len(policies) == 2
+    for policy in policies:
+        assert policy["Properties"]["Groups"] == [{"Ref": group_id}]
+    assert synthesis.resources("AWS::IAM::User") == {}
+
+
+def test_operators_deploy_only_by_assuming_the_cdk_bootstrap_roles(synthesis: Synthesis) -> None:
+    statement = _statements(synthesis)["AssumeCdkBootstrapRoles"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRole"
+    role_names = ["".join(str(p) for p in arn["Fn::Join"][1]) for arn in statement["Resource"]]
+    assert role_names == [
+        "arn:{'Ref': 'AWS::Partition'}:iam::{'Ref': 'AWS::AccountId'}:role/"
+        f"cdk-hnb659fds-{role}-role-{{'Ref': 'AWS::AccountId'}}-us-east-1"
+        for role in BOOTSTRAP_ROLES
+    ]
+    allowed = {
+        action
+        for s in _statements(synthesis).values()
+        if s["Effect"] == "Allow"
+        for action in _actions(s)
+    }
+    assert not any(action.startswith(("iam:", "lambda:Update", "s3:Put")) for action in allowed)
+
+
+def test_operators_read_only_this_stacks_log_groups(synthesis: Synthesis) -> None:
+    stack = synthesis.stack
+    statement = _statements(synthesis)["ReadThisStacksLogs"]
+    log_groups = [
+        *stack.functions.log_groups.values(),
+        stack.api.access_logs,
+        stack.api.execution_logs,
+        stack.protection.log_group,
+    ]
+    assert statement["Resource"] == [
+        {"Fn::GetAtt": [synthesis.logical_id(group), "Arn"]} for group in log_groups
+    ]
+    assert all(action.startswith("logs:") for action in _actions(statement))
+    assert set(synthesis.resources("AWS::Logs::LogGroup")) == {
+        synthesis.logical_id(group) for group in log_groups
+    }
+
+
+def test_only_reads_without_a_resource_scope_name_every_resource(synthesis: Synthesis) -> None:
+    for statement in _statements(synthesis).values():
+        if statement["Resource"] == "*":
+            assert statement["Effect"] == "Allow"
+            for action in _actions(statement):
+                assert action.split(":")[1].startswith(("Get", "List", "Stop"))
+
+
+def test_operators_may_describe_the_table_but_never_write_orders(synthesis: Synthesis) -> None:
+    table = {"Fn::GetAtt": [synthesis.logical_id(synthesis.stack.table), "Arn"]}
+    statements = _statements(synthesis)
+    assert statements["DescribeOrdersTable"]["Resource"] == table
+    assert _actions(statements["DescribeOrdersTable"]) == [
+        "dynamodb:DescribeTable",
+        "dynamodb:DescribeContinuousBackups",
+    ]
+    deny = statements["NeverWriteOrders"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Resource"] == table
+    assert set(_actions(deny)) == set(ORDER_WRITE_ACTIONS) >= {"dynamodb:PutItem"}
+    for statement in statements.values():
+        if statement["Effect"] == "Allow":
+            for action in _actions(statement):
+                assert not action.startswith("dynamodb:") or action.startswith("dynamodb:Describe")

@@ -1,0 +1,155 @@
+"""The REST API: routes, authorizer on every method, validation, throttling, logs, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from synthesized import Synthesis
+
+from infra.api import ERROR_BODY, GATEWAY_RESPONSES
+from infra.request_model import draft4_schema
+from orders_api.deployment.routes import ROUTES
+from orders_api.deployment.settings import DEFAULT_SETTINGS
+from orders_api.domain import NewOrder
+
+
+def _methods(synthesis: Synthesis) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        key: synthesis.template["Resources"][synthesis.logical_id(method)]["Properties"]
+        for key, method in synthesis.stack.api.methods.items()
+    }
+
+
+def test_the_api_is_regional(synthesis: Synthesis) -> None:
+    api = synthesis.only("AWS::ApiGateway::RestApi")["Properties"]
+    assert api["EndpointConfiguration"] == {"Types": ["REGIONAL"]}
+    assert api["Name"] == DEFAULT_SETTINGS.stack_name
+
+
+def test_the_api_has_exactly_the_shared_routes(synthesis: Synthesis) -> None:
+    assert set(_methods(synthesis)) == {(route.method, route.resource) for route in ROUTES}
+    assert len(synthesis.resources("AWS::ApiGateway::Method")) == len(ROUTES)
+
+
+def test_every_method_requires_the_cognito_authorizer(synthesis: Synthesis) -> None:
+    authorizer = synthesis.logical_id(synthesis.stack.api.authorizer)
+    for method in synthesis.resources("AWS::ApiGateway::Method").values():
+        properties = method["Properties"]
+        assert properties["AuthorizationType"] == "COGNITO_USER_POOLS"
+        assert properties["AuthorizerId"] == {"Ref": authorizer}
+        assert "AuthorizationScopes" not in properties, "no scopes: ID tokens, as the twin"
+
+
+def test_the_authorizer_trusts_the_user_pool_and_reads_the_authorization_header(
+    synthesis: Synthesis,
+) -> None:
+    authorizer = synthesis.only("AWS::ApiGateway::Authorizer")["Properties"]
+    assert authorizer["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["IdentitySource"] == "method.request.header.Authorization"
+    assert authorizer["AuthorizerResultTtlInSeconds"] == (
+        DEFAULT_SETTINGS.auth.authorizer_cache_seconds
+    )
+    (provider,) = authorizer["ProviderARNs"]
+    assert provider == {"Fn::GetAtt": [synthesis.logical_id(synthesis.stack.auth.user_pool), "Arn"]}
+
+
+def test_each_route_is_a_lambda_proxy_to_its_own_function(synthesis: Synthesis) -> None:
+    functions = synthesis.stack.functions.functions
+    for route in ROUTES:
+        integration = _methods(synthesis)[(route.method, route.resource)]["Integration"]
+        assert integration["Type"] == "AWS_PROXY"
+        assert integration["IntegrationHttpMethod"] == "POST"
+        uri = integration["Uri"]["Fn::Join"][1]
+        assert {"Fn::GetAtt": [synthesis.logical_id(functions[route.function]), "Arn"]} in uri
+
+
+def test_post_orders_bodies_are_validated_against_the_generated_new_order_model(
+    synthesis: Synthesis,
+) -> None:
+    (validator_id,) = synthesis.resources("AWS::ApiGateway::RequestValidator")
+    validator = synthesis.template["Resources"][validator_id]["Properties"]
+    assert validator["ValidateRequestBody"] is True
+    assert validator["ValidateRequestParameters"] is True
+    (model_id, model) = next(iter(synthesis.resources("AWS::ApiGateway::Model").items()))
+    assert model["Properties"]["ContentType"] == "application/json"
+    assert model["Properties"]["Schema"] == draft4_schema(NewOrder)
+    post = _methods(synthesis)[("POST", "/orders")]
+    assert post["RequestValidatorId"] == {"Ref": validator_id}
+    assert post["RequestModels"] == {"application/json": {"Ref": model_id}}
+
+
+def test_every_method_requires_the_authorization_header_and_its_path_parameters(
+    synthesis: Synthesis,
+) -> None:
+    for (_, resource), method in _methods(synthesis).items():
+        expected = {"method.request.header.Authorization": True}
+        for name in re.findall(r"{(\w+)}", resource):
+            expected[f"method.request.path.{name}"] = True
+        assert method["RequestParameters"] == expected
+
+
+def test_the_stage_throttles_and_logs_errors_as_configured(synthesis: Synthesis) -> None:
+    stage = synthesis.only("AWS::ApiGateway::Stage")["Properties"]
+    assert stage["StageName"] == DEFAULT_SETTINGS.stage
+    assert stage["MethodSettings"] == [
+        {
+            "HttpMethod": "*",
+            "ResourcePath": "/*",
+            "ThrottlingRateLimit": DEFAULT_SETTINGS.api.throttle_rate_limit,
+            "ThrottlingBurstLimit": DEFAULT_SETTINGS.api.throttle_burst_limit,
+            "LoggingLevel": "ERROR",
+            "DataTraceEnabled": False,
+            "MetricsEnabled": False,
+        }
+    ]
+    assert stage["TracingEnabled"] is DEFAULT_SETTINGS.observability.tracing
+
+
+def test_access_logs_are_one_json_object_per_request_without_addresses(
+    synthesis: Synthesis,
+) -> None:
+    stage = synthesis.only("AWS::ApiGateway::Stage")["Properties"]
+    access = stage["AccessLogSetting"]
+    assert access["DestinationArn"] == {
+        "Fn::GetAtt": [synthesis.logical_id(synthesis.stack.api.access_logs), "Arn"]
+    }
+    log_format = access["Format"]
+    assert "sourceIp" not in log_format
+    assert "Authorization" not in log_format
+    # What API Gateway writes: each variable replaced by its value; messageString is quoted.
+    line = log_format.replace("$context.error.messageString", '"Unauthorized"')
+    parsed = json.loads(re.sub(r"\$context\.[\w.]+", "-", line))
+    assert parsed["errorMessage"] == "Unauthorized"
+    assert {"requestId", "status", "resourcePath", "wafStatus"} <= set(parsed)
+
+
+def test_execution_logs_have_a_retention_and_exist_before_the_stage(
+    synthesis: Synthesis,
+) -> None:
+    stack = synthesis.stack
+    log_group_id = synthesis.logical_id(stack.api.execution_logs)
+    log_group = synthesis.template["Resources"][log_group_id]["Properties"]
+    assert log_group["RetentionInDays"] == DEFAULT_SETTINGS.observability.log_retention_days
+    name = log_group["LogGroupName"]["Fn::Join"][1]
+    assert name[0] == "API-Gateway-Execution-Logs_"
+    assert name[2] == f"/{DEFAULT_SETTINGS.stage}"
+    stage = synthesis.only("AWS::ApiGateway::Stage")
+    account_id = next(iter(synthesis.resources("AWS::ApiGateway::Account")))
+    assert {log_group_id, account_id} <= set(stage["DependsOn"])
+
+
+def test_api_gateways_own_error_responses_share_one_json_body(synthesis: Synthesis) -> None:
+    responses = synthesis.resources("AWS::ApiGateway::GatewayResponse").values()
+    by_type = {response["Properties"]["ResponseType"]: response for response in responses}
+    assert set(by_type) == {response.response_type for response in GATEWAY_RESPONSES}
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "UNAUTHORIZED", "ACCESS_DENIED", "WAF_FILTERED"} <= set(
+        by_type
+    )
+    assert {"THROTTLED", "BAD_REQUEST_BODY", "EXPIRED_TOKEN"} <= set(by_type)
+    for response in by_type.values():
+        assert response["Properties"]["ResponseTemplates"] == {"application/json": ERROR_BODY}
+    assert json.loads(ERROR_BODY.replace("$context.error.messageString", '"Forbidden"')) == {
+        "message": "Forbidden"
+    }

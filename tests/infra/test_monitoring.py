@@ -1,0 +1,111 @@
+"""Alarms, dashboard, budget and the topic they notify."""
+
+from __future__ import annotations
+
+from synthesized import Synthesis
+
+from infra.monitoring import BUDGET_NOTIFICATIONS
+from orders_api.deployment.monitoring import ALARMS, DASHBOARDS
+from orders_api.deployment.settings import DEFAULT_SETTINGS
+
+
+def _alarms(synthesis: Synthesis) -> dict[str, dict[str, object]]:
+    return {
+        alarm["Properties"]["AlarmName"]: alarm["Properties"]
+        for alarm in synthesis.resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_every_shared_alarm_is_deployed_once_and_notifies_the_topic(
+    synthesis: Synthesis,
+) -> None:
+    topic = {"Ref": synthesis.logical_id(synthesis.stack.monitoring.topic)}
+    deployed = _alarms(synthesis)
+    assert set(deployed) == {f"OrdersApi-{alarm.name}" for alarm in ALARMS}
+    for alarm in ALARMS:
+        properties = deployed[f"OrdersApi-{alarm.name}"]
+        assert properties["AlarmActions"] == [topic]
+        assert properties["Namespace"] == alarm.namespace
+        assert properties["MetricName"] == alarm.metric_name
+        assert properties["Threshold"] == alarm.threshold
+        assert properties["ComparisonOperator"] == alarm.comparison
+        assert properties["Period"] == alarm.period_seconds
+        assert properties["EvaluationPeriods"] == alarm.evaluation_periods
+        statistic = properties.get("Statistic", properties.get("ExtendedStatistic"))
+        assert statistic == alarm.statistic
+
+
+def test_alarm_metrics_are_those_of_the_deployed_resources(synthesis: Synthesis) -> None:
+    stack = synthesis.stack
+    expected = {
+        "api": [{"Name": "ApiName", "Value": "OrdersApi"}, {"Name": "Stage", "Value": "prod"}],
+        "table": [{"Name": "TableName", "Value": {"Ref": synthesis.logical_id(stack.table)}}],
+        "web-acl": [
+            {"Name": "Region", "Value": "us-east-1"},
+            {"Name": "Rule", "Value": "ALL"},
+            {"Name": "WebACL", "Value": "OrdersApi-web-acl"},
+        ],
+        "service": [{"Name": "service", "Value": "orders-api"}],
+    }
+    for name, function in stack.functions.functions.items():
+        expected[f"{name}-function"] = [
+            {"Name": "FunctionName", "Value": {"Ref": synthesis.logical_id(function)}}
+        ]
+    deployed = _alarms(synthesis)
+    for alarm in ALARMS:
+        dimensions = deployed[f"OrdersApi-{alarm.name}"]["Dimensions"]
+        assert sorted(dimensions, key=lambda d: d["Name"]) == expected[alarm.resource]
+
+
+def test_the_topic_is_encrypted_with_a_rotated_key_and_refuses_plain_transport(
+    synthesis: Synthesis,
+) -> None:
+    monitoring = synthesis.stack.monitoring
+    topic = synthesis.only("AWS::SNS::Topic")["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [synthesis.logical_id(monitoring.key), "Arn"]}
+    assert synthesis.only("AWS::KMS::Key")["Properties"]["EnableKeyRotation"] is True
+    policy = synthesis.only("AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+    key_policy = synthesis.only("AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    services = {
+        s["Principal"]["Service"] for s in key_policy if "Service" in s.get("Principal", {})
+    }
+    assert services == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+
+
+def test_no_email_is_subscribed_unless_one_is_configured(synthesis: Synthesis) -> None:
+    assert DEFAULT_SETTINGS.observability.alarm_email is None
+    assert synthesis.resources("AWS::SNS::Subscription") == {}
+
+
+def test_the_monthly_budget_warns_at_80_percent_forecast_and_100_percent_actual(
+    synthesis: Synthesis,
+) -> None:
+    budget = synthesis.only("AWS::Budgets::Budget")["Properties"]
+    assert budget["Budget"]["BudgetType"] == "COST"
+    assert budget["Budget"]["TimeUnit"] == "MONTHLY"
+    assert budget["Budget"]["BudgetLimit"] == {
+        "Amount": DEFAULT_SETTINGS.observability.monthly_budget_usd,
+        "Unit": "USD",
+    }
+    notifications = {
+        (n["Notification"]["NotificationType"], n["Notification"]["Threshold"]): n
+        for n in budget["NotificationsWithSubscribers"]
+    }
+    assert (
+        set(notifications)
+        == set(BUDGET_NOTIFICATIONS)
+        == {
+            ("FORECASTED", 80.0),
+            ("ACTUAL", 100.0),
+        }
+    )
+    topic = {"Ref": synthesis.logical_id(synthesis.stack.monitoring.topic)}
+    for notification in notifications.values():
+        assert notification["Notification"]["ThresholdType"] == "PERCENTAGE"
+        assert notification["Subscribers"] == [{"SubscriptionType": "SNS", "Address": topic}]
+
+
+def test_there_is_one_dashboard(synthesis: Synthesis) -> None:
+    assert len(synthesis.resources("AWS::CloudWatch::Dashboard")) == len(DASHBOARDS) == 1

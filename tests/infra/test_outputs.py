@@ -1,0 +1,27 @@
+"""The stack's outputs are exactly the keys the local twin writes."""
+
+from __future__ import annotations
+
+from synthesized import Synthesis
+
+from orders_api.deployment.settings import OUTPUT_KEYS
+
+
+def test_the_outputs_are_the_local_twins_keys_and_nothing_else(synthesis: Synthesis) -> None:
+    assert tuple(synthesis.template["Outputs"]) == OUTPUT_KEYS
+
+
+def test_the_outputs_name_the_deployed_resources(synthesis: Synthesis) -> None:
+    stack = synthesis.stack
+    outputs = {key: value["Value"] for key, value in synthesis.template["Outputs"].items()}
+    assert outputs["UserPoolId"] == {"Ref": synthesis.logical_id(stack.auth.user_pool)}
+    assert outputs["UserPoolClientId"] == {"Ref": synthesis.logical_id(stack.auth.client)}
+    assert outputs["TableName"] == {"Ref": synthesis.logical_id(stack.table)}
+    assert outputs["Region"] == {"Ref": "AWS::Region"}
+    assert outputs["OperatorsGroupName"] == {"Ref": synthesis.logical_id(stack.access.group)}
+    assert outputs["WebAclArn"] == {
+        "Fn::GetAtt": [stack.resolve(stack.protection.web_acl.logical_id), "Arn"]
+    }
+    url = outputs["ApiUrl"]["Fn::Join"][1]
+    assert url[0] == "https://"
+    assert {"Ref": synthesis.logical_id(stack.api.stage)} in url
