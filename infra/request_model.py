@@ -7,6 +7,10 @@ are inlined (a model may not refer to itself), `const` becomes a one-value `enum
 not know are dropped, and a keyword with no draft 4 equivalent is an error rather than a
 silently weaker model. Optional fields stay `anyOf [..., {"type": "null"}]`, valid draft 4.
 
+Integers: draft 4 validators refuse 2.0 as an "integer", later drafts (and the domain, which
+reads a whole JSON number as an int) accept it; so "integer" becomes
+`{"type": "number", "multipleOf": 1}`, which means the same in every draft.
+
 Patterns: pydantic matches with Rust's regex, where `$` is the very end of the text; Python's
 `re` and Java's (and so most validators) also let `$` match before a final newline. A final
 `$` is therefore followed by `(?![\\s\\S])` (nothing after it), which every engine reads the
@@ -82,6 +86,9 @@ def _convert(node: Any, definitions: dict[str, Any], trail: tuple[str, ...]) -> 
         elif key in ("exclusiveMinimum", "exclusiveMaximum") and not isinstance(value, bool):
             result["minimum" if key == "exclusiveMinimum" else "maximum"] = value
             result[key] = True
+        elif key == "type" and "integer" in ([value] if isinstance(value, str) else value):
+            result[key] = _numbers_for_integers(value)
+            result.setdefault("multipleOf", 1)
         elif key == "pattern":
             result[key] = _anchored_at_end(str(value))
         elif key in _SCHEMA_MAPS:
@@ -91,6 +98,12 @@ def _convert(node: Any, definitions: dict[str, Any], trail: tuple[str, ...]) -> 
         else:
             result[key] = _convert(value, definitions, trail)
     return result
+
+
+def _numbers_for_integers(type_: str | list[str]) -> str | list[str]:
+    if isinstance(type_, str):
+        return "number"
+    return sorted({"number" if name == "integer" else name for name in type_})
 
 
 def _anchored_at_end(pattern: str) -> str:

@@ -47,6 +47,7 @@ ACCEPTED = {
     "empty note": _order(note=""),
     "unicode text": _order(note="Zustellung an Frau Müller, 2. Stock ✓"),
     "longest sku": _order(items=[{"sku": "A" + "-" * 31, "quantity": 1}]),
+    "quantity as a whole JSON number": _order(items=[{"sku": "A", "quantity": 2.0}]),
 }
 
 REFUSED = {
@@ -57,7 +58,6 @@ REFUSED = {
     "quantity over 999": _order(items=[{"sku": "A", "quantity": 1000}]),
     "quantity as string": _order(items=[{"sku": "A", "quantity": "2"}]),
     "quantity as float": _order(items=[{"sku": "A", "quantity": 1.5}]),
-    "quantity as whole float": _order(items=[{"sku": "A", "quantity": 2.0}]),
     "quantity as boolean": _order(items=[{"sku": "A", "quantity": True}]),
     "lower-case sku": _order(items=[{"sku": "mug-01", "quantity": 1}]),
     "sku with a trailing newline": _order(items=[{"sku": "MUG-01\n", "quantity": 1}]),
