@@ -33,6 +33,8 @@ import httpx
 import pytest
 from botocore.config import Config
 
+from tests.e2e import log_secrets
+
 READY_PATH = "/__twin/ready"
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 30.0
@@ -150,6 +152,7 @@ def start_twin(
             stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
+    log_secrets.register_log(log_path)
     twin = Twin(process, data_dir, log_path, outputs={})
     try:
         _wait_until_ready(twin, outputs_path, timeout)
@@ -254,6 +257,8 @@ def sign_in(twin: Twin, email: str, password: str, sub: str = "") -> User:
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )["AuthenticationResult"]
+    log_secrets.register("password", password)
+    log_secrets.register("token", result["IdToken"], result["AccessToken"], result["RefreshToken"])
     return User(
         email=email,
         password=password,
