@@ -1,12 +1,21 @@
 """The OpenAPI 3.1 document of the Orders API, generated from the handler's routes and models.
 
 `openapi.json` at the repository root is this document, committed; a test fails when it is
-out of date (`orders-api openapi --write openapi.json` refreshes it).
+out of date (`orders-api openapi --write openapi.json` refreshes it). The local twin serves the
+same document at `/openapi.json`, with its own URL as the only server.
+
+Powertools builds the paths, parameters and schemas from the routes and the pydantic models
+(the ones infra turns into API Gateway's request model). This module adds what the routes
+cannot say: examples, each built from those models, so an example that breaks the rules fails
+here; and the bodies the edge (WAF, API Gateway, the authorizer) sends, taken from the twin's
+reproduction of them, so the document and the twin cannot disagree.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import (
@@ -14,11 +23,26 @@ from aws_lambda_powertools.event_handler.openapi.models import (
     APIKeyIn,
     Server,
 )
+from pydantic import ValidationError
 
 from orders_api import __version__
+from orders_api.deployment.settings import DEFAULT_SETTINGS
+from orders_api.deployment.waf import DEFAULT_POLICY, RATE_LIMITED_BODY_KEY
+from orders_api.domain import Address, LineItem, NewOrder, Order
+from orders_api.edge.authorizer import EXPIRED, UNAUTHORIZED
+from orders_api.edge.gateway import (
+    FORBIDDEN,
+    INTERNAL_SERVER_ERROR,
+    MISSING_AUTHENTICATION_TOKEN,
+    request_too_large,
+)
+from orders_api.edge.http import HttpResponse
 from orders_api.handler import app
+from orders_api.responses import ErrorBody, FieldProblem
 
 SECURITY_SCHEME = "CognitoIdToken"
+LOCAL_API_URL = f"http://127.0.0.1:3000/{DEFAULT_SETTINGS.stage}"
+DEPLOYED_API_URL = "https://{apiId}.execute-api.{region}.amazonaws.com/" + DEFAULT_SETTINGS.stage
 
 _DESCRIPTION = """\
 Place and read customer orders. Every call needs a Cognito ID token for the API's app client in
@@ -27,25 +51,146 @@ first: blocked requests get 403 `{"message":"Forbidden"}`, rate-limited clients 
 `Retry-After`.
 """
 
+DEFAULT_SERVERS: tuple[Server, ...] = (
+    Server(url=LOCAL_API_URL, description="The local twin (make run)"),
+    Server(
+        url=DEPLOYED_API_URL,
+        description="The deployed API (ApiUrl in the stack outputs)",
+        variables={"apiId": {"default": "example"}, "region": {"default": "us-east-1"}},
+    ),
+)
 
-def document() -> dict[str, Any]:
+_CUSTOMER = "6c1f0b7e-3c1a-4d5e-9a8b-2f4e6d8c0a13"
+_CREATED_AT = datetime(2026, 3, 14, 9, 26, 53, 589000, tzinfo=UTC)
+
+
+def _example(summary: str, value: Any) -> dict[str, Any]:
+    return {"summary": summary, "value": value}
+
+
+def _body_of(response: HttpResponse) -> Any:
+    return json.loads(response.body)
+
+
+def request_examples() -> dict[str, dict[str, Any]]:
+    """Valid `POST /orders` bodies, by name; the first is the one Swagger UI fills in."""
+    one_mug = NewOrder(items=[LineItem(sku="MUG-01", quantity=2)], note="Gift wrap, please")
+    shipped = NewOrder(
+        items=[LineItem(sku="MUG-01", quantity=1), LineItem(sku="TEE-BLK-M", quantity=3)],
+        shipping_address=Address(
+            name="Ada Lovelace",
+            line1="12 St James's Square",
+            city="London",
+            postal_code="SW1Y 4JH",
+            country="GB",
+        ),
+    )
+    return {
+        "mugs": _example("Two mugs, with a note", _wire(one_mug)),
+        "shipped": _example("Two lines and a shipping address", _wire(shipped)),
+    }
+
+
+def _wire(model: NewOrder | ErrorBody) -> Any:
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _order_example() -> dict[str, object]:
+    new_order = NewOrder(items=[LineItem(sku="MUG-01", quantity=2)], note="Gift wrap, please")
+    order = Order.place("019597e1-2f4d-7c3a-8e21-5b9d0c4f7a62", _CUSTOMER, new_order, _CREATED_AT)
+    return order.to_api()
+
+
+def _error(message: str, *problems: tuple[str, str]) -> Any:
+    errors = [FieldProblem(field=field, message=text) for field, text in problems] or None
+    return _wire(ErrorBody(message=message, errors=errors))
+
+
+def _too_many_message() -> str:
+    """pydantic's own words for a quantity over the limit, as the 422 carries them."""
+    try:
+        NewOrder.model_validate({"items": [{"sku": "MUG-01", "quantity": 1000}]})
+    except ValidationError as exc:
+        return str(exc.errors()[0]["msg"])
+    raise AssertionError("NewOrder accepted a quantity of 1000")
+
+
+def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
+    """JSON examples for each documented status (413 is plain text: see `_plain_text`)."""
+    order = _order_example()
+    rate_limited = DEFAULT_POLICY.response_bodies[RATE_LIMITED_BODY_KEY].content
+    return {
+        201: {"placed": _example("The new order", order)},
+        200: {"order": _example("The order (a replay of the first POST, for POST)", order)},
+        400: {
+            "malformedJson": _example(
+                "The body is not JSON", _error("Request body is not valid JSON")
+            ),
+            "badIdempotencyKey": _example(
+                "An Idempotency-Key outside 1-128 printable ASCII",
+                _error(
+                    "Invalid request",
+                    ("Idempotency-Key", "must be 1-128 printable ASCII characters"),
+                ),
+            ),
+        },
+        401: {
+            "noOrBadToken": _example("No token, or not one of this pool's", _body_of(UNAUTHORIZED)),
+            "expired": _example("A genuine token past its exp", _body_of(EXPIRED)),
+        },
+        403: {
+            "blockedByWaf": _example("Blocked by a WAF rule", _body_of(FORBIDDEN)),
+            "noSuchRoute": _example(
+                "No such method or path", _body_of(MISSING_AUTHENTICATION_TOKEN)
+            ),
+        },
+        404: {"notFound": _example("No such order for this caller", _error("Order not found"))},
+        409: {
+            "keyReused": _example(
+                "The Idempotency-Key was used with another body",
+                _error("Idempotency-Key was already used with a different request body"),
+            )
+        },
+        415: {
+            "notJson": _example(
+                "Content-Type is not JSON", _error("Content-Type must be application/json")
+            )
+        },
+        422: {
+            "badQuantity": _example(
+                "A field breaks the order rules",
+                _error("Request validation failed", ("items[0].quantity", _too_many_message())),
+            )
+        },
+        429: {"rateLimited": _example("The WAF rate rule", json.loads(rate_limited))},
+        502: {"functionFailed": _example("The function failed", _body_of(INTERNAL_SERVER_ERROR))},
+        503: {
+            "storageBusy": _example(
+                "DynamoDB throttled or timed out", _error("Service temporarily unavailable")
+            )
+        },
+    }
+
+
+def _plain_text_too_large() -> dict[str, Any]:
+    """API Gateway's 413 is plain text, not the JSON error shape."""
+    too_large = request_too_large(DEFAULT_SETTINGS.api.max_body_bytes)
+    return {
+        "text/plain": {
+            "schema": {"type": "string"},
+            "example": too_large.body.decode(),
+        }
+    }
+
+
+def document(servers: Sequence[Server] = DEFAULT_SERVERS) -> dict[str, Any]:
     """The OpenAPI document as a dict, stable from run to run."""
     schema = app.get_openapi_json_schema(
         title="Orders API",
         version=__version__,
         openapi_version="3.1.0",
         description=_DESCRIPTION,
-        servers=[
-            Server(url="http://127.0.0.1:3000", description="The local twin (make run)"),
-            Server(
-                url="https://{apiId}.execute-api.{region}.amazonaws.com/prod",
-                description="The deployed API (ApiUrl in the stack outputs)",
-                variables={
-                    "apiId": {"default": "example"},
-                    "region": {"default": "us-east-1"},
-                },
-            ),
-        ],
+        servers=list(servers),
         security_schemes={
             SECURITY_SCHEME: APIKey(
                 name="Authorization",
@@ -56,8 +201,28 @@ def document() -> dict[str, Any]:
         security=[{SECURITY_SCHEME: []}],
     )
     parsed: dict[str, Any] = json.loads(schema)
+    _add_examples(parsed)
     return parsed
 
 
-def render() -> str:
-    return json.dumps(document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def local_document(api_url: str) -> dict[str, Any]:
+    """The document as the twin serves it: its own API URL (stage included) the only server."""
+    return document([Server(url=api_url.rstrip("/"), description="This local twin")])
+
+
+def _add_examples(spec: dict[str, Any]) -> None:
+    examples = response_examples()
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                body["examples"] = request_examples()
+            for status, response in operation["responses"].items():
+                if int(status) == 413:
+                    response["content"] = _plain_text_too_large()
+                elif int(status) in examples and "application/json" in response.get("content", {}):
+                    response["content"]["application/json"]["examples"] = examples[int(status)]
+
+
+def render(servers: Sequence[Server] = DEFAULT_SERVERS) -> str:
+    return json.dumps(document(servers), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
