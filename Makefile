@@ -42,6 +42,25 @@ fmt: $(STAMP) ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# AWS: the CDK CLI through npx, with the caller's own AWS credentials; never run in CI.
+CDK := npx --yes aws-cdk@2
+NODE_MAJOR := $(shell node -p "process.versions.node.split('.')[0]" 2>/dev/null)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
+
+synth: $(STAMP) ## Synthesize the CDK app into cdk.out/ (cdk-nag runs; no AWS access needed)
+	$(BIN)/python -m infra.app
+
+diff: $(STAMP) ## Compare the deployed stack with this code (needs AWS credentials)
+	$(CDK) diff $(ARGS)
+
+deploy: $(STAMP) ## Deploy to AWS with your credentials (see docs/deploy.md; ARGS="-c alarmEmail=you@example.com")
+	$(CDK) deploy --require-approval broadening $(ARGS)
+
+destroy: $(STAMP) ## Delete the stack; the orders table and the user pool are retained
+	@echo "The Orders table (with its orders) and the Cognito user pool (with its users) are RETAINED:"
+	@echo "both have deletion protection and a Retain policy. See docs/deploy.md to delete them for good."
+	$(CDK) destroy $(ARGS)
+
 bench: $(STAMP) ## Benchmarks, each against a baseline in the same run
 	$(BIN)/python -m bench
 

@@ -30,7 +30,8 @@ def build_app(
 
 
 def main() -> None:
-    app, _ = build_app()
+    # The CDK CLI names the output directory; `make synth` runs without it.
+    app, _ = build_app(outdir=os.environ.get("CDK_OUTDIR", "cdk.out"))
     app.synth()
 
 
