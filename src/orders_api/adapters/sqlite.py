@@ -1,15 +1,23 @@
 """SQLite storage for the local twin: one row per order, durable once insert returns.
 
 WAL with synchronous=FULL: a write is fsync'd to the log before the commit returns, so an
-acknowledged order survives a process kill or a power cut. One connection serialised by a lock
-keeps concurrent requests safe; SQLite allows one writer at a time anyway.
+acknowledged order survives a process kill or a power cut.
+
+Group commit: one writer thread owns the write connection. `insert` hands its order to the
+writer and waits; the writer takes every order waiting at that moment, inserts them in one
+transaction, commits (one fsync for the lot), and only then releases each caller with its own
+outcome. A lone caller still gets its own commit; concurrent callers share one, so an fsync no
+longer caps throughput at one order per fsync. Reads use a second connection and see committed
+orders only.
 """
 
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orders_api.domain import Order, StorageUnavailable
@@ -22,58 +30,126 @@ CREATE TABLE IF NOT EXISTS orders (
     record      TEXT NOT NULL
 ) WITHOUT ROWID
 """
+_INSERT = (
+    "INSERT INTO orders (order_id, customer_id, created_at, record) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
+)
+_SELECT = "SELECT record FROM orders WHERE order_id = ?"
+_MAX_BATCH = 256
+"""Orders per transaction at most: bounds the time the first caller of a batch waits."""
+
+
+@dataclass(eq=False)
+class _Write:
+    """One caller's insert, and its outcome once the batch holding it is committed."""
+
+    order: Order
+    row: tuple[str, str, str, str]
+    done: threading.Event = field(default_factory=threading.Event)
+    existing: Order | None = None
+    error: StorageUnavailable | None = None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=FULL")
+    return connection
 
 
 class SQLiteOrderRepository:
     def __init__(self, path: str | Path) -> None:
         self._path = Path(path)
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._connection = sqlite3.connect(
-            self._path, isolation_level=None, check_same_thread=False, timeout=5.0
+        self._writer_connection = _connect(self._path)
+        self._writer_connection.execute(_SCHEMA)
+        self._reader_lock = threading.Lock()
+        self._reader = _connect(self._path)
+        self._pending: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._closed = False
+        self._writer = threading.Thread(
+            target=self._write_batches, name="sqlite-writer", daemon=True
         )
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=FULL")
-        self._connection.execute(_SCHEMA)
+        self._writer.start()
 
     @property
     def path(self) -> Path:
         return self._path
 
     def insert(self, order: Order) -> Order | None:
+        """None once the order is committed; the stored order if its id already exists."""
         record = json.dumps(order.to_record(), separators=(",", ":"), ensure_ascii=False)
-        try:
-            with self._lock:
-                cursor = self._connection.execute(
-                    "INSERT INTO orders (order_id, customer_id, created_at, record) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
-                    (order.order_id, order.customer_id, order.to_api()["createdAt"], record),
-                )
-                inserted = cursor.fetchone() is not None
-                if inserted:
-                    return None
-                row = self._connection.execute(
-                    "SELECT record FROM orders WHERE order_id = ?", (order.order_id,)
-                ).fetchone()
-        except sqlite3.OperationalError as exc:  # locked or busy beyond the timeout
-            raise StorageUnavailable(f"sqlite: {exc.__class__.__name__}") from exc
-        return Order.from_record(json.loads(row[0]))
+        write = _Write(
+            order, (order.order_id, order.customer_id, str(order.to_api()["createdAt"]), record)
+        )
+        if self._closed:
+            raise StorageUnavailable("sqlite: the repository is closed")
+        self._pending.put(write)
+        write.done.wait()
+        if write.error is not None:
+            raise write.error
+        return write.existing
 
     def get(self, order_id: str) -> Order | None:
         try:
-            with self._lock:
-                row = self._connection.execute(
-                    "SELECT record FROM orders WHERE order_id = ?", (order_id,)
-                ).fetchone()
+            with self._reader_lock:
+                row = self._reader.execute(_SELECT, (order_id,)).fetchone()
         except sqlite3.OperationalError as exc:
             raise StorageUnavailable(f"sqlite: {exc.__class__.__name__}") from exc
         return None if row is None else Order.from_record(json.loads(row[0]))
 
     def count(self) -> int:
-        with self._lock:
-            (total,) = self._connection.execute("SELECT COUNT(*) FROM orders").fetchone()
+        with self._reader_lock:
+            (total,) = self._reader.execute("SELECT COUNT(*) FROM orders").fetchone()
         return int(total)
 
     def close(self) -> None:
-        with self._lock:
-            self._connection.close()
+        """Commit what is queued, then stop the writer and close both connections."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.put(None)
+        self._writer.join()
+        self._writer_connection.close()
+        with self._reader_lock:
+            self._reader.close()
+
+    def _write_batches(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._pending.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    write = self._pending.get_nowait()
+                except queue.Empty:
+                    break
+                if write is None:
+                    stopping = True
+                    break
+                batch.append(write)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Write]) -> None:
+        connection = self._writer_connection
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for write in batch:
+                    if connection.execute(_INSERT, write.row).fetchone() is None:
+                        (record,) = connection.execute(_SELECT, (write.order.order_id,)).fetchone()
+                        write.existing = Order.from_record(json.loads(record))
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:  # locked or busy beyond the timeout, disk full...
+            error = StorageUnavailable(f"sqlite: {exc.__class__.__name__}")
+            error.__cause__ = exc
+            for write in batch:
+                write.existing, write.error = None, error
+        finally:
+            for write in batch:
+                write.done.set()
