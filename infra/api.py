@@ -88,7 +88,11 @@ class OrdersRestApi(Construct):
         config: InfraConfig,
         user_pool: cognito.IUserPool,
         functions: dict[FunctionName, lambda_.IFunction],
+        cors: apigateway.CorsOptions | None = None,
     ) -> None:
+        """`cors`: the hook for browser clients (a later issue). None deploys no OPTIONS
+        method; given, every resource answers preflight without the authorizer, as browsers
+        send no token on a preflight."""
         super().__init__(scope, construct_id)
         settings = config.settings
         retention = config.log_retention
@@ -102,6 +106,7 @@ class OrdersRestApi(Construct):
             description="Orders API: create and read orders for signed-in customers",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=False,
+            default_cors_preflight_options=cors,
             deploy_options=apigateway.StageOptions(
                 stage_name=settings.stage,
                 throttling_rate_limit=settings.api.throttle_rate_limit,

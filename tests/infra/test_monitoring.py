@@ -57,6 +57,24 @@ def test_alarm_metrics_are_those_of_the_deployed_resources(synthesis: Synthesis)
         assert sorted(dimensions, key=lambda d: d["Name"]) == expected[alarm.resource]
 
 
+def test_the_brief_s_alarms_are_all_there() -> None:
+    watched = {(alarm.namespace, alarm.metric_name, alarm.statistic) for alarm in ALARMS}
+    assert {
+        ("AWS/Lambda", "Errors", "Sum"),
+        ("AWS/Lambda", "Throttles", "Sum"),
+        ("AWS/ApiGateway", "5XXError", "Sum"),
+        ("AWS/ApiGateway", "4XXError", "Average"),  # Average of 4XXError is the 4XX rate
+        ("AWS/ApiGateway", "Latency", "p99"),
+        ("AWS/WAFV2", "BlockedRequests", "Sum"),
+        ("AWS/DynamoDB", "WriteThrottleEvents", "Sum"),
+        # DynamoDB throttling and system errors on either path, as the handler sees them
+        # (the adapter's StorageUnavailable): one alarm instead of four per-operation ones,
+        # which keeps the stack within CloudWatch's 10 free alarms.
+        ("OrdersApi", "StorageUnavailable", "Sum"),
+    } <= watched
+    assert len(ALARMS) <= 10
+
+
 def test_the_topic_is_encrypted_with_a_rotated_key_and_refuses_plain_transport(
     synthesis: Synthesis,
 ) -> None:

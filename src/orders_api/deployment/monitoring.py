@@ -96,6 +96,17 @@ ALARMS: tuple[Alarm, ...] = (
         description="The API answered with a server error.",
     ),
     Alarm(
+        name="api-4xx-rate",
+        resource="api",
+        namespace="AWS/ApiGateway",
+        metric_name="4XXError",
+        statistic="Average",
+        threshold=0.25,
+        comparison="GreaterThanThreshold",
+        description="Over a quarter of requests got a 4XX for 15 minutes: bad client or probe.",
+        evaluation_periods=3,
+    ),
+    Alarm(
         name="api-latency-p99",
         resource="api",
         namespace="AWS/ApiGateway",
