@@ -34,6 +34,7 @@ import uvicorn
 from orders_api import bootstrap
 from orders_api.deployment.settings import DEFAULT_SETTINGS, OUTPUT_KEYS, DeploymentSettings
 from orders_api.edge.authorizer import CognitoAuthorizer
+from orders_api.edge.docs_page import DOCS_PATH, DocsPage
 from orders_api.edge.gateway import Gateway, RequestFilter
 from orders_api.edge.idp import IdentityProvider
 from orders_api.edge.lambda_runtime import LambdaHandler
@@ -267,7 +268,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         }
 
     app = TwinApp(gateway, readiness)
-    api_server = _uvicorn_server(app, options, api_port)
+    api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
     idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
 
     def started() -> None:
@@ -285,6 +286,20 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         idp.close()
         bootstrap.install(None)
     return 0
+
+
+def _with_docs(api: TwinApp, api_url: str, idp: IdentityProvider) -> Any:
+    """The API with /docs and /openapi.json in front of it: local only, outside the stage."""
+    # Imported here: the document imports the handler, after the function's output is set up.
+    from orders_api.openapi import SECURITY_SCHEME, local_document
+
+    docs = DocsPage(
+        openapi_document=local_document(api_url),
+        idp_endpoint=idp.endpoint,
+        client_id=idp.client_id,
+        security_scheme=SECURITY_SCHEME,
+    )
+    return docs.in_front_of(api)
 
 
 async def _serve_both(
@@ -347,6 +362,7 @@ def _print_summary(
         f"  {key:<{width}}  {value if value is not None else '-'}" for key, value in outputs.items()
     ]
     lines += ["", f"  outputs: {path}   readiness: {_origin(outputs['ApiUrl'])}{READY_PATH}"]
+    lines.append(f"  docs (Swagger UI, sign in there): {_origin(outputs['ApiUrl'])}{DOCS_PATH}")
     lines += ["", "Try it, from another terminal in this directory:"]
     if data_dir != DEFAULT_DATA_DIR:
         lines.append(f"  export ORDERS_API_OUTPUTS={path}")
