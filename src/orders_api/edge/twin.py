@@ -27,6 +27,7 @@ import sys
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 import uvicorn
@@ -34,7 +35,7 @@ import uvicorn
 from orders_api import bootstrap
 from orders_api.deployment.settings import DEFAULT_SETTINGS, OUTPUT_KEYS, DeploymentSettings
 from orders_api.edge.authorizer import CognitoAuthorizer
-from orders_api.edge.docs_page import DOCS_PATH, DocsPage
+from orders_api.edge.environments import ExecutionEnvironments, fresh_module_copy
 from orders_api.edge.gateway import Gateway, RequestFilter
 from orders_api.edge.idp import IdentityProvider
 from orders_api.edge.lambda_runtime import LambdaHandler
@@ -93,13 +94,13 @@ def configure_function_output(function_logs: bool) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "OrdersApi")
 
 
-def load_function() -> LambdaHandler:
-    """The Lambda handler, as the runtime would import it.
+def load_function(handler_module: ModuleType | None = None) -> LambdaHandler:
+    """The Lambda handler, as the runtime would import it (or from this copy of its module).
 
     With metrics disabled, Powertools 3 never clears its metric set, then prints it anyway once
     100 values pile up; clearing after each invocation keeps a disabled twin silent.
     """
-    handler_module = importlib.import_module("orders_api.handler")
+    handler_module = handler_module or importlib.import_module("orders_api.handler")
     lambda_handler: LambdaHandler = handler_module.lambda_handler
     metrics = handler_module.metrics
     if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() not in ("1", "true"):
@@ -236,8 +237,14 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         cache_ttl_seconds=settings.auth.authorizer_cache_seconds,
         jwks_url=idp.jwks_url,
     )
+    # One request at a time per environment, up to the deployed concurrency; with the
+    # function's logs on, one environment keeps their request ids exact.
+    environments = ExecutionEnvironments(
+        lambda: load_function(fresh_module_copy("orders_api.handler")),
+        1 if options.function_logs else settings.function.reserved_concurrency,
+    )
     gateway = Gateway(
-        handler=load_function(),
+        handler=environments,
         authorizer=authorizer,
         api_id=api_id_for(idp.user_pool_id),
         settings=settings,
@@ -267,8 +274,8 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             "requestFilter": request_filter.stats() if request_filter is not None else None,
         }
 
-    app = TwinApp(gateway, readiness)
-    api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
+    app = TwinApp(gateway, readiness, executor=environments.executor)
+    api_server = _uvicorn_server(app, options, api_port)
     idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
 
     def started() -> None:
@@ -286,20 +293,6 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         idp.close()
         bootstrap.install(None)
     return 0
-
-
-def _with_docs(api: TwinApp, api_url: str, idp: IdentityProvider) -> Any:
-    """The API with /docs and /openapi.json in front of it: local only, outside the stage."""
-    # Imported here: the document imports the handler, after the function's output is set up.
-    from orders_api.openapi import SECURITY_SCHEME, local_document
-
-    docs = DocsPage(
-        openapi_document=local_document(api_url),
-        idp_endpoint=idp.endpoint,
-        client_id=idp.client_id,
-        security_scheme=SECURITY_SCHEME,
-    )
-    return docs.in_front_of(api)
 
 
 async def _serve_both(
@@ -362,7 +355,6 @@ def _print_summary(
         f"  {key:<{width}}  {value if value is not None else '-'}" for key, value in outputs.items()
     ]
     lines += ["", f"  outputs: {path}   readiness: {_origin(outputs['ApiUrl'])}{READY_PATH}"]
-    lines.append(f"  docs (Swagger UI, sign in there): {_origin(outputs['ApiUrl'])}{DOCS_PATH}")
     lines += ["", "Try it, from another terminal in this directory:"]
     if data_dir != DEFAULT_DATA_DIR:
         lines.append(f"  export ORDERS_API_OUTPUTS={path}")
