@@ -35,6 +35,7 @@ import uvicorn
 from orders_api import bootstrap
 from orders_api.deployment.settings import DEFAULT_SETTINGS, OUTPUT_KEYS, DeploymentSettings
 from orders_api.edge.authorizer import CognitoAuthorizer
+from orders_api.edge.docs_page import DOCS_PATH, DocsPage
 from orders_api.edge.environments import ExecutionEnvironments, fresh_module_copy
 from orders_api.edge.gateway import Gateway, RequestFilter
 from orders_api.edge.idp import IdentityProvider
@@ -275,7 +276,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         }
 
     app = TwinApp(gateway, readiness, executor=environments.executor)
-    api_server = _uvicorn_server(app, options, api_port)
+    api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
     idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
 
     def started() -> None:
@@ -293,6 +294,20 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         idp.close()
         bootstrap.install(None)
     return 0
+
+
+def _with_docs(api: TwinApp, api_url: str, idp: IdentityProvider) -> Any:
+    """The API with /docs and /openapi.json in front of it: local only, outside the stage."""
+    # Imported here: the document imports the handler, after the function's output is set up.
+    from orders_api.openapi import SECURITY_SCHEME, local_document
+
+    docs = DocsPage(
+        openapi_document=local_document(api_url),
+        idp_endpoint=idp.endpoint,
+        client_id=idp.client_id,
+        security_scheme=SECURITY_SCHEME,
+    )
+    return docs.in_front_of(api)
 
 
 async def _serve_both(
@@ -355,6 +370,7 @@ def _print_summary(
         f"  {key:<{width}}  {value if value is not None else '-'}" for key, value in outputs.items()
     ]
     lines += ["", f"  outputs: {path}   readiness: {_origin(outputs['ApiUrl'])}{READY_PATH}"]
+    lines.append(f"  docs (Swagger UI, sign in there): {_origin(outputs['ApiUrl'])}{DOCS_PATH}")
     lines += ["", "Try it, from another terminal in this directory:"]
     if data_dir != DEFAULT_DATA_DIR:
         lines.append(f"  export ORDERS_API_OUTPUTS={path}")
