@@ -59,3 +59,12 @@ class HttpResponse:
     def message(cls, status: int, message: str, *headers: tuple[str, str]) -> HttpResponse:
         """API Gateway's own error shape: {"message": "..."}."""
         return cls.json(status, {"message": message}, headers)
+
+
+# Addresses that mean "every interface" when bound; recognised here, never bound by default.
+WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 # nosec B104
+
+
+def reachable_host(bound_host: str) -> str:
+    """The host a local client should call to reach a server bound to `bound_host`."""
+    return "127.0.0.1" if bound_host in WILDCARD_ADDRESSES else bound_host
