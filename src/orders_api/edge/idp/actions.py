@@ -2,7 +2,9 @@
 
 To add an action, write `def action(pool, parameters) -> dict` and register it in ACTIONS
 (signed=True for the IAM-authorized Admin* actions). To add an InitiateAuth flow, register a
-`def flow(pool, auth_parameters) -> dict` in AUTH_FLOWS.
+`def flow(pool, auth_parameters) -> dict` in AUTH_FLOWS (ADMIN_AUTH_FLOWS for AdminInitiateAuth);
+to answer a challenge in RespondToAuthChallenge, a `def answer(pool, responses, session) -> dict`
+in CHALLENGE_ANSWERS.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from orders_api.edge.idp.userpool import UserPool
 
 Action = Callable[[UserPool, Parameters], dict[str, Any]]
 AuthFlow = Callable[[UserPool, Parameters], dict[str, Any]]
+ChallengeAnswer = Callable[[UserPool, Parameters, str | None], dict[str, Any]]
+
+_USER_ATTRIBUTE_PREFIX = "userAttributes."
+_VERIFIED_FLAGS = frozenset({"email_verified", "phone_number_verified"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,7 @@ def new_password_challenge(pool: UserPool, user: User) -> dict[str, Any]:
         "ChallengeName": "NEW_PASSWORD_REQUIRED",
         "Session": pool.open_challenge(user, "NEW_PASSWORD_REQUIRED"),
         "ChallengeParameters": {
-            "USER_ID_FOR_SRP": user.username,
+            "USER_ID_FOR_SRP": user.key,
             "requiredAttributes": "[]",
             "userAttributes": json.dumps(visible, separators=(",", ":")),
         },
@@ -113,6 +119,51 @@ def initiate_auth(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     return flow(pool, Parameters(parameters.string_map("AuthParameters")))
 
 
+def respond_to_auth_challenge(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_client(parameters.string("ClientId"))
+    return _answer_challenge(pool, parameters)
+
+
+def _answer_challenge(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    name = parameters.string("ChallengeName")
+    answer = CHALLENGE_ANSWERS.get(name)
+    if answer is None:
+        raise InvalidParameter(f"{name} is not a challenge the local identity provider answers.")
+    responses = Parameters(parameters.string_map("ChallengeResponses"))
+    return answer(pool, responses, parameters.optional_string("Session"))
+
+
+def forgot_password(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_client(parameters.string("ClientId"))
+    destination = pool.forgot_password(parameters.string("Username"))
+    return {
+        "CodeDeliveryDetails": {
+            "Destination": destination,
+            "DeliveryMedium": "EMAIL",
+            "AttributeName": "email",
+        }
+    }
+
+
+def confirm_forgot_password(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_client(parameters.string("ClientId"))
+    pool.confirm_forgot_password(
+        parameters.string("Username"),
+        parameters.string("ConfirmationCode"),
+        parameters.string("Password"),
+    )
+    return {}
+
+
+def change_password(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.change_password(
+        parameters.string("AccessToken"),
+        parameters.string("PreviousPassword"),
+        parameters.string("ProposedPassword"),
+    )
+    return {}
+
+
 def get_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     user = pool.user_of_access_token(parameters.string("AccessToken"))
     return {"Username": user.username, "UserAttributes": attribute_list(user.all_attributes())}
@@ -127,15 +178,68 @@ def global_sign_out(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
 
 
 def user_password_auth(pool: UserPool, auth: Parameters) -> dict[str, Any]:
-    user = pool.authenticate(auth.string("USERNAME"), auth.string("PASSWORD"))
+    return signed_in(pool, pool.authenticate(auth.string("USERNAME"), auth.string("PASSWORD")))
+
+
+def refresh_token_auth(pool: UserPool, auth: Parameters) -> dict[str, Any]:
+    return authentication_result(pool.refresh(auth.string("REFRESH_TOKEN")), None)
+
+
+def user_srp_auth(pool: UserPool, auth: Parameters) -> dict[str, Any]:
+    return {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": pool.start_srp(auth.string("USERNAME"), auth.string("SRP_A")),
+    }
+
+
+# RespondToAuthChallenge answers
+
+
+def signed_in(pool: UserPool, user: User) -> dict[str, Any]:
+    """Tokens, or NEW_PASSWORD_REQUIRED for a user who still has a temporary password."""
     if user.status == "FORCE_CHANGE_PASSWORD":
         return new_password_challenge(pool, user)
     sign_in = pool.start_session(user)
     return authentication_result(sign_in.tokens, sign_in.refresh_token)
 
 
-def refresh_token_auth(pool: UserPool, auth: Parameters) -> dict[str, Any]:
-    return authentication_result(pool.refresh(auth.string("REFRESH_TOKEN")), None)
+def password_verifier(
+    pool: UserPool, responses: Parameters, _session: str | None
+) -> dict[str, Any]:
+    # The SECRET_BLOCK is this challenge's session: clients send no Session with it.
+    user = pool.verify_srp(
+        responses.string("USERNAME"),
+        responses.string("PASSWORD_CLAIM_SECRET_BLOCK"),
+        responses.string("TIMESTAMP"),
+        responses.string("PASSWORD_CLAIM_SIGNATURE"),
+    )
+    return signed_in(pool, user)
+
+
+def new_password_required(
+    pool: UserPool, responses: Parameters, session: str | None
+) -> dict[str, Any]:
+    if session is None:
+        raise InvalidParameter("Session is required for NEW_PASSWORD_REQUIRED.")
+    user = pool.complete_new_password(
+        session,
+        responses.string("USERNAME"),
+        responses.string("NEW_PASSWORD"),
+        _challenge_attributes(responses.as_dict()),
+    )
+    return signed_in(pool, user)
+
+
+def _challenge_attributes(responses: dict[str, str]) -> dict[str, str]:
+    """The `userAttributes.<name>` answers that come with a new password."""
+    attributes = {
+        name.removeprefix(_USER_ATTRIBUTE_PREFIX): value
+        for name, value in responses.items()
+        if name.startswith(_USER_ATTRIBUTE_PREFIX)
+    }
+    for name in attributes.keys() & _VERIFIED_FLAGS:
+        raise InvalidParameter(f"Cannot modify the non-mutable attribute {name}.")
+    return attributes
 
 
 # Administrator actions (IAM-authorized in AWS)
@@ -161,6 +265,22 @@ def admin_create_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     return {"User": user_type(user)}
 
 
+def admin_initiate_auth(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_pool(parameters.string("UserPoolId"))
+    pool.check_client(parameters.string("ClientId"))
+    flow_name = parameters.string("AuthFlow")
+    flow = ADMIN_AUTH_FLOWS.get(flow_name)
+    if flow is None:
+        raise InvalidParameter(f"{flow_name} flow not enabled for this client")
+    return flow(pool, Parameters(parameters.string_map("AuthParameters")))
+
+
+def admin_respond_to_auth_challenge(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_pool(parameters.string("UserPoolId"))
+    pool.check_client(parameters.string("ClientId"))
+    return _answer_challenge(pool, parameters)
+
+
 def admin_set_user_password(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     pool.check_pool(parameters.string("UserPoolId"))
     pool.admin_set_user_password(
@@ -175,17 +295,37 @@ ACTIONS: dict[str, ActionSpec] = {
     "SignUp": ActionSpec(sign_up),
     "ConfirmSignUp": ActionSpec(confirm_sign_up),
     "InitiateAuth": ActionSpec(initiate_auth),
+    "RespondToAuthChallenge": ActionSpec(respond_to_auth_challenge),
+    "ForgotPassword": ActionSpec(forgot_password),
+    "ConfirmForgotPassword": ActionSpec(confirm_forgot_password),
+    "ChangePassword": ActionSpec(change_password),
     "GetUser": ActionSpec(get_user),
     "GlobalSignOut": ActionSpec(global_sign_out),
     "AdminConfirmSignUp": ActionSpec(admin_confirm_sign_up, signed=True),
     "AdminCreateUser": ActionSpec(admin_create_user, signed=True),
     "AdminSetUserPassword": ActionSpec(admin_set_user_password, signed=True),
+    "AdminInitiateAuth": ActionSpec(admin_initiate_auth, signed=True),
+    "AdminRespondToAuthChallenge": ActionSpec(admin_respond_to_auth_challenge, signed=True),
 }
 
 AUTH_FLOWS: dict[str, AuthFlow] = {
+    "USER_SRP_AUTH": user_srp_auth,
     "USER_PASSWORD_AUTH": user_password_auth,
     "REFRESH_TOKEN_AUTH": refresh_token_auth,
     "REFRESH_TOKEN": refresh_token_auth,
+}
+
+ADMIN_AUTH_FLOWS: dict[str, AuthFlow] = {
+    "USER_SRP_AUTH": user_srp_auth,
+    "ADMIN_USER_PASSWORD_AUTH": user_password_auth,
+    "ADMIN_NO_SRP_AUTH": user_password_auth,
+    "REFRESH_TOKEN_AUTH": refresh_token_auth,
+    "REFRESH_TOKEN": refresh_token_auth,
+}
+
+CHALLENGE_ANSWERS: dict[str, ChallengeAnswer] = {
+    "PASSWORD_VERIFIER": password_verifier,
+    "NEW_PASSWORD_REQUIRED": new_password_required,
 }
 
 

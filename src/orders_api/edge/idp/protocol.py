@@ -44,8 +44,9 @@ def error_payload(error: CognitoError) -> dict[str, str]:
 
 
 def _member_name(name: str) -> str:
-    """Cognito's validation messages name members in lowerCamelCase ('clientId')."""
-    return name[:1].lower() + name[1:]
+    """Cognito's validation messages name members in lowerCamelCase ('clientId'); the upper-case
+    keys of AuthParameters and ChallengeResponses keep their spelling."""
+    return name if name.isupper() else name[:1].lower() + name[1:]
 
 
 class Parameters:
@@ -67,6 +68,9 @@ class Parameters:
                 "satisfy constraint: Member must have length greater than or equal to 1"
             )
         return value
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._payload)
 
     def optional_string(self, name: str) -> str | None:
         return None if self._payload.get(name) is None else self.string(name)

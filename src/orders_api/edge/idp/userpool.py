@@ -3,6 +3,11 @@
 Operations take and return plain values; the actions module maps Cognito's JSON onto them.
 User existence errors are prevented for the client-facing operations, as on the deployed app
 client: an unknown username and a wrong password get the same answer, after the same work.
+
+Whenever a password is set, its argon2id hash and its SRP verifier and salt are stored (the
+verifier in `User.extras`), never the password. Records written before SRP existed have no
+verifier: those users still sign in with USER_PASSWORD_AUTH, and SRP refuses them like a wrong
+password until their password is set again.
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from orders_api.deployment.settings import AuthSettings
+from orders_api.edge.cognito_srp import MalformedSrpValue, SrpChallenges, make_verifier
 from orders_api.edge.idp.attributes import check_username, masked_destination, user_attributes
 from orders_api.edge.idp.errors import (
     INCORRECT_CREDENTIALS,
     CodeMismatch,
     ExpiredCode,
+    InvalidParameter,
     LimitExceeded,
     NotAuthorized,
     ResourceNotFound,
@@ -31,7 +39,7 @@ from orders_api.edge.idp.errors import (
 )
 from orders_api.edge.idp.keys import SigningKey
 from orders_api.edge.idp.passwords import PasswordHashes, check_policy, generate_password
-from orders_api.edge.idp.records import SignInSession, User
+from orders_api.edge.idp.records import SignInSession, User, username_key
 from orders_api.edge.idp.store import IdentityStore
 from orders_api.edge.idp.tokens import (
     IssuedTokens,
@@ -42,6 +50,8 @@ from orders_api.edge.idp.tokens import (
 
 CONFIRMATION_CODE_SECONDS = 24 * 3600
 """Cognito's sign-up confirmation codes are valid for 24 hours."""
+RESET_CODE_SECONDS = 3600
+"""A ForgotPassword code is valid for one hour."""
 CHALLENGE_SESSION_SECONDS = 180
 """An auth challenge's Session is valid for three minutes (the app client's default)."""
 MAX_CODE_ATTEMPTS = 5
@@ -52,6 +62,16 @@ MAX_LOCKOUT_SECONDS = 900
 _CODE_MISMATCH = "Invalid verification code provided, please try again."
 _CODE_EXPIRED = "Invalid code provided, please request a code again."
 _NO_SUCH_USER = "User does not exist."
+_INVALID_SESSION = "Invalid session for the user, session is expired."
+
+SRP_SALT = "srp_salt"
+SRP_VERIFIER = "srp_verifier"
+"""`User.extras` keys of the password's SRP salt and verifier (hex)."""
+_RESET_CODE_HASH = "reset_code_hash"
+_RESET_CODE_EXPIRES_AT = "reset_code_expires_at"
+_RESET_CODE_FAILURES = "reset_code_failures"
+_DECOY_SALT_KEY_SETTING = "srp_decoy_salt_key"
+_SALT_BYTES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +132,18 @@ class UserPool:
         )
         self._challenges: dict[str, ChallengeSession] = {}
         self._challenges_lock = threading.Lock()
+        self.srp = SrpChallenges(
+            user_pool_id, clock=lambda: datetime.fromtimestamp(self.clock(), UTC)
+        )
+        # A user who cannot answer SRP (unknown, or no verifier yet) gets a decoy challenge: its
+        # salt is stable per username across restarts, as a real user's is, and its verifier
+        # matches no password, so the decoy costs and looks the same as a real challenge.
+        self._decoy_salt_key = bytes.fromhex(
+            store.setting(_DECOY_SALT_KEY_SETTING, secrets.token_hex(32))
+        )
+        self._decoy_verifier = make_verifier(
+            user_pool_id, "decoy", secrets.token_urlsafe(32)
+        ).verifier_hex
 
     # Who may call
 
@@ -138,10 +170,10 @@ class UserPool:
             attributes={**initial, "email_verified": "false"},
             created_at=now,
             modified_at=now,
-            password_hash=self.hashes.hash(password),
             confirmation_code_hash=_code_digest(code),
             confirmation_code_expires_at=now + CONFIRMATION_CODE_SECONDS,
         )
+        self._set_password(user, password)
         if not self.store.add_user(user):
             raise UsernameExists("User already exists")
         destination = masked_destination(username)
@@ -218,8 +250,8 @@ class UserPool:
             attributes=initial,
             created_at=now,
             modified_at=now,
-            password_hash=self.hashes.hash(password),
         )
+        self._set_password(user, password)
         self._set_temporary_expiry(user, now)
         if not self.store.add_user(user):
             raise UsernameExists("User account already exists")
@@ -232,7 +264,7 @@ class UserPool:
         user = self.admin_user(username)
         check_policy(password, self.settings.password_policy)
         now = self.clock()
-        user.password_hash = self.hashes.hash(password)
+        self._set_password(user, password)
         user.failed_sign_ins = 0
         user.locked_until = 0.0
         if permanent:
@@ -247,6 +279,13 @@ class UserPool:
     def _set_temporary_expiry(self, user: User, now: float) -> None:
         days = self.settings.password_policy.temporary_password_validity_days
         user.extras["temporary_password_expires_at"] = now + days * 86400
+
+    def _set_password(self, user: User, password: str) -> None:
+        """Keep what proves a password later: its argon2id hash and its SRP salt and verifier."""
+        salt_hex, verifier_hex = make_verifier(self.user_pool_id, user.key, password)
+        user.password_hash = self.hashes.hash(password)
+        user.extras[SRP_SALT] = salt_hex
+        user.extras[SRP_VERIFIER] = verifier_hex
 
     # Sign-in
 
@@ -263,6 +302,10 @@ class UserPool:
         if not matches:
             self._record_failed_sign_in(user, now)
             raise NotAuthorized(INCORRECT_CREDENTIALS)
+        return self._admit(user, now)
+
+    def _admit(self, user: User, now: float) -> User:
+        """A user who just proved the password, unless their state forbids signing in."""
         if not user.enabled:
             raise NotAuthorized("User is disabled.")
         if user.status == "UNCONFIRMED":
@@ -281,6 +324,47 @@ class UserPool:
             user.locked_until = 0.0
             self.store.save_user(user)
         return user
+
+    def start_srp(self, username: str, srp_a: str) -> dict[str, str]:
+        """The PASSWORD_VERIFIER challenge parameters for USER_SRP_AUTH.
+
+        USER_ID_FOR_SRP and USERNAME are the case-folded username, whoever asks, so that the
+        answer does not tell which usernames exist; users who cannot answer get a decoy.
+        """
+        user_id = username_key(username)
+        stored = self.store.user(username)
+        salt = stored.extras.get(SRP_SALT) if stored else None
+        verifier = stored.extras.get(SRP_VERIFIER) if stored else None
+        if not isinstance(salt, str) or not isinstance(verifier, str):
+            salt, verifier = self._decoy_salt(user_id), self._decoy_verifier
+        try:
+            parameters = self.srp.start(user_id, salt, verifier, srp_a)
+        except MalformedSrpValue as exc:
+            raise InvalidParameter("SRP_A is not a valid SRP value.") from exc
+        return {**parameters, "USERNAME": user_id}
+
+    def verify_srp(
+        self, username: str, secret_block: str, timestamp: str, claim_signature: str
+    ) -> User:
+        """The user whose PASSWORD_VERIFIER claim this is; NotAuthorized for anything else.
+
+        The secret block is spent whatever the outcome; a wrong claim counts towards lockout.
+        """
+        now = self.clock()
+        user = self.store.user(username)
+        proved = self.srp.verify(username_key(username), secret_block, timestamp, claim_signature)
+        if user is not None and now < user.locked_until:
+            raise NotAuthorized("Password attempts exceeded")
+        if user is None or SRP_VERIFIER not in user.extras:
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        if not proved:
+            self._record_failed_sign_in(user, now)
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        return self._admit(user, now)
+
+    def _decoy_salt(self, user_id: str) -> str:
+        digest = hmac.digest(self._decoy_salt_key, user_id.encode(), "sha256")[:_SALT_BYTES]
+        return f"{int.from_bytes(digest, 'big'):x}"
 
     def _record_failed_sign_in(self, user: User, now: float) -> None:
         user.failed_sign_ins += 1
@@ -340,6 +424,104 @@ class UserPool:
         if challenge is None or self.clock() >= challenge.expires_at:
             return None
         return challenge
+
+    def complete_new_password(
+        self, session: str, username: str, new_password: str, attributes: dict[str, str]
+    ) -> User:
+        """Answer NEW_PASSWORD_REQUIRED: the user's own password replaces the temporary one.
+
+        The password policy is checked before the Session is spent, so a weak choice can be
+        retried with the same Session.
+        """
+        check_policy(new_password, self.settings.password_policy)
+        challenge = self.take_challenge(session)
+        if (
+            challenge is None
+            or challenge.challenge_name != "NEW_PASSWORD_REQUIRED"
+            or username_key(challenge.username) != username_key(username)
+        ):
+            raise NotAuthorized(_INVALID_SESSION)
+        user = self.store.user(challenge.username)
+        if user is None or user.status != "FORCE_CHANGE_PASSWORD":
+            raise NotAuthorized(_INVALID_SESSION)
+        user.attributes = user_attributes(user.username, {**user.attributes, **attributes})
+        self._set_password(user, new_password)
+        user.status = "CONFIRMED"
+        user.extras.pop("temporary_password_expires_at", None)
+        user.modified_at = self.clock()
+        self.store.save_user(user)
+        return user
+
+    # Forgotten and changed passwords
+
+    def forgot_password(self, username: str) -> str:
+        """Send a reset code (to the log); where it went, masked.
+
+        An unknown username gets the same answer and no code, as Cognito answers when user
+        existence errors are prevented.
+        """
+        user = self.store.user(username)
+        destination = masked_destination(user.username if user else username)
+        if user is None:
+            return destination
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            raise NotAuthorized("User password cannot be reset in the current state.")
+        if user.attributes.get("email_verified") != "true":
+            raise InvalidParameter(
+                "Cannot reset password for the user as there is no registered/verified email "
+                "or phone_number"
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user.extras[_RESET_CODE_HASH] = _code_digest(code)
+        user.extras[_RESET_CODE_EXPIRES_AT] = self.clock() + RESET_CODE_SECONDS
+        user.extras.pop(_RESET_CODE_FAILURES, None)
+        self.store.save_user(user)
+        # Cognito would email the code; locally the server log is the mailbox.
+        self.log(f"identity: password reset code for {destination}: {code}")
+        return destination
+
+    def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
+        """Set a new password with the code ForgotPassword sent; five wrong codes burn it."""
+        check_policy(password, self.settings.password_policy)
+        user = self.store.user(username)
+        if user is None:
+            raise CodeMismatch(_CODE_MISMATCH)
+        now = self.clock()
+        expected = user.extras.get(_RESET_CODE_HASH)
+        expires_at = user.extras.get(_RESET_CODE_EXPIRES_AT)
+        if not isinstance(expected, str) or expires_at is None or now >= float(expires_at):
+            raise ExpiredCode(_CODE_EXPIRED)
+        if not hmac.compare_digest(expected, _code_digest(code)):
+            attempts = int(user.extras.get(_RESET_CODE_FAILURES, 0)) + 1
+            user.extras[_RESET_CODE_FAILURES] = attempts
+            if attempts >= MAX_CODE_ATTEMPTS:
+                for key in (_RESET_CODE_HASH, _RESET_CODE_EXPIRES_AT, _RESET_CODE_FAILURES):
+                    user.extras.pop(key, None)
+                self.store.save_user(user)
+                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+            self.store.save_user(user)
+            raise CodeMismatch(_CODE_MISMATCH)
+        for key in (_RESET_CODE_HASH, _RESET_CODE_EXPIRES_AT, _RESET_CODE_FAILURES):
+            user.extras.pop(key, None)
+        self._set_password(user, password)
+        user.failed_sign_ins = 0
+        user.locked_until = 0.0
+        user.modified_at = now
+        self.store.save_user(user)
+
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """ChangePassword: a signed-in user replaces a password they can still prove."""
+        user = self.user_of_access_token(access_token)
+        now = self.clock()
+        if now < user.locked_until:
+            raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+        if not self.hashes.verify(user.password_hash, previous):
+            self._record_failed_sign_in(user, now)
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        check_policy(proposed, self.settings.password_policy)
+        self._set_password(user, proposed)
+        user.modified_at = now
+        self.store.save_user(user)
 
     # Signed-in users
 
