@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from orders_api.edge.cors import ApiCors
 from orders_api.edge.gateway import Gateway
 from orders_api.edge.http import HttpRequest, HttpResponse
 
@@ -38,8 +39,10 @@ class TwinApp:
         gateway: Gateway,
         readiness: Callable[[], dict[str, object]],
         executor: ThreadPoolExecutor | None = None,
+        cors: ApiCors | None = None,
     ) -> None:
         self._gateway = gateway
+        self._cors = cors
         self._readiness = readiness
         self._executor = executor or ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="function"
@@ -60,12 +63,20 @@ class TwinApp:
             return
         body, too_large = await self._read_body(scope, receive)
         if too_large:
-            await _send(send, self._gateway.reject_too_large())
+            rejected = self._gateway.reject_too_large()
+            if self._cors is not None:
+                rejected = self._cors.decorate(_request(scope, b""), rejected)
+            await _send(send, rejected)
             return
         request = _request(scope, body)
         loop = asyncio.get_running_loop()
-        response = await loop.run_in_executor(self._executor, self._gateway.handle, request)
+        response = await loop.run_in_executor(self._executor, self._handle, request)
         await _send(send, response, scope["method"])
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
+        if self._cors is None:
+            return self._gateway.handle(request)
+        return self._cors.respond(request, self._gateway)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, bool]:
         declared = _content_length(scope)

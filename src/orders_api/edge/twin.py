@@ -33,8 +33,10 @@ from typing import IO, Any
 import uvicorn
 
 from orders_api import bootstrap
+from orders_api.deployment.cors import API_CORS
 from orders_api.deployment.settings import DEFAULT_SETTINGS, OUTPUT_KEYS, DeploymentSettings
 from orders_api.edge.authorizer import CognitoAuthorizer
+from orders_api.edge.cors import ApiCors
 from orders_api.edge.docs_page import DOCS_PATH, DocsPage
 from orders_api.edge.environments import ExecutionEnvironments, fresh_module_copy
 from orders_api.edge.gateway import Gateway, RequestFilter
@@ -275,7 +277,12 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             "requestFilter": request_filter.stats() if request_filter is not None else None,
         }
 
-    app = TwinApp(gateway, readiness, executor=environments.executor)
+    app = TwinApp(
+        gateway,
+        readiness,
+        executor=environments.executor,
+        cors=ApiCors(API_CORS, stage=settings.stage),
+    )
     api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
     idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
 

@@ -1,8 +1,11 @@
 """The identity provider over HTTP (ASGI): Cognito's JSON API on POST /, plus the issuer's
 discovery document and JWKS.
 
-No CORS: a web page the developer happens to visit must not be able to drive the local pool's
-Admin* actions. A Host check keeps DNS-rebinding pages out for the same reason.
+CORS, as Cognito answers browsers, but only for web apps on the developer's machine
+(`http://localhost:<port>`, `http://127.0.0.1:<port>`; Cognito allows any origin): a page there
+can sign in as amazon-cognito-identity-js or Amplify does. `Authorization` is not among the
+allowed request headers, so no page can send the (unchecked) SigV4 signature that Admin* actions
+need; a page elsewhere gets no CORS at all. A Host check keeps DNS-rebinding pages out.
 """
 
 from __future__ import annotations
@@ -13,17 +16,24 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from orders_api.deployment.cors import LOCAL_DEVELOPMENT_ORIGINS, origin_regex
+from orders_api.edge.http import WILDCARD_ADDRESSES
 from orders_api.edge.idp.actions import dispatch
 from orders_api.edge.idp.protocol import CONTENT_TYPE, encode
 from orders_api.edge.idp.userpool import UserPool
 
 MAX_REQUEST_BYTES = 1024 * 1024
-_ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 - recognised, not bound
+
+CORS_ALLOW_HEADERS = ("content-type", "x-amz-target", "x-amz-user-agent")
+"""What Cognito's browser clients send (amazon-cognito-identity-js, Amplify)."""
+CORS_EXPOSE_HEADERS = ("x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date")
+CORS_MAX_AGE_SECONDS = 86400
 
 
 async def _bounded_body(request: Request) -> bytes | None:
@@ -78,7 +88,9 @@ def build_app(pool: UserPool, *, host: str) -> Starlette:
             return JSONResponse({"message": "Not found"}, status_code=404)
         return JSONResponse(openid_configuration(pool))
 
-    allowed_hosts = ["*"] if host in _ANY_ADDRESS else sorted({host, "127.0.0.1", "localhost"})
+    allowed_hosts = (
+        ["*"] if host in WILDCARD_ADDRESSES else sorted({host, "127.0.0.1", "localhost"})
+    )
     return Starlette(
         routes=[
             Route("/", api, methods=["POST"]),
@@ -86,5 +98,16 @@ def build_app(pool: UserPool, *, host: str) -> Starlette:
             Route("/{pool_id}/.well-known/openid-configuration", discovery, methods=["GET"]),
             Route("/.well-known/openid-configuration", discovery, methods=["GET"]),
         ],
-        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)],
+        middleware=[
+            # Outermost first: a rebinding page is refused before CORS says anything.
+            Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts),
+            Middleware(
+                CORSMiddleware,
+                allow_origin_regex=origin_regex(LOCAL_DEVELOPMENT_ORIGINS),
+                allow_methods=["POST"],
+                allow_headers=CORS_ALLOW_HEADERS,
+                expose_headers=CORS_EXPOSE_HEADERS,
+                max_age=CORS_MAX_AGE_SECONDS,
+            ),
+        ],
     )
