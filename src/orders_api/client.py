@@ -2,9 +2,10 @@
 
 Everything it needs comes from an outputs file: the twin's `<data-dir>/outputs.json`, a
 `cdk deploy --outputs-file` file, or `aws cloudformation describe-stacks` output. It signs in
-with boto3's cognito-idp `InitiateAuth` (USER_PASSWORD_AUTH) — against `IdpEndpoint` when the
-outputs have one, else Cognito's regional endpoint — and calls the API over HTTP with the ID
-token, as the API's Cognito authorizer requires.
+through boto3's cognito-idp client — against `IdpEndpoint` when the outputs have one, else
+Cognito's regional endpoint — with Secure Remote Password (USER_SRP_AUTH, pycognito's AWSSRP:
+the password never leaves the machine) or, when asked, USER_PASSWORD_AUTH; then it calls the
+API over HTTP with the ID token, as the API's Cognito authorizer requires.
 
 Sessions (the tokens of one sign-in) are cached per user pool in a directory readable by the
 owner only; an expired ID token is refreshed with the refresh token, once, transparently.
@@ -28,6 +29,11 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from pycognito.aws_srp import AWSSRP  # type: ignore[import-untyped]
+from pycognito.exceptions import (  # type: ignore[import-untyped]
+    ForceChangePasswordException,
+    MFAChallengeException,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp.client import CognitoIdentityProviderClient
@@ -227,13 +233,20 @@ class IdentityClient:
         attributes = {a["Name"]: a.get("Value", "") for a in created["User"].get("Attributes", [])}
         return attributes.get("sub", "")
 
-    def sign_in(self, username: str, password: str) -> Session:
+    def sign_in(self, username: str, password: str, *, srp: bool = True) -> Session:
+        """Tokens for the user: with SRP (USER_SRP_AUTH) unless `srp` is False
+        (USER_PASSWORD_AUTH, which sends the password to the identity provider)."""
         with self._translated():
-            answer = self._cognito.initiate_auth(
-                ClientId=self._outputs.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
-            )
+            if srp:
+                answer = self._srp_sign_in(username, password)
+            else:
+                answer = dict(
+                    self._cognito.initiate_auth(
+                        ClientId=self._outputs.client_id,
+                        AuthFlow="USER_PASSWORD_AUTH",
+                        AuthParameters={"USERNAME": username, "PASSWORD": password},
+                    )
+                )
         result = answer.get("AuthenticationResult")
         if not result:
             raise SignInRefused(
@@ -241,6 +254,23 @@ class IdentityClient:
                 "this client does not answer; set a permanent password first"
             )
         return _session(username, result, refresh_token=result.get("RefreshToken"))
+
+    def _srp_sign_in(self, username: str, password: str) -> dict[str, Any]:
+        srp = AWSSRP(
+            username,
+            password,
+            self._outputs.user_pool_id,
+            self._outputs.client_id,
+            client=self._cognito,
+        )
+        # pycognito raises, rather than returns, the challenges that stand before the tokens.
+        try:
+            answer: dict[str, Any] = srp.authenticate_user()
+        except ForceChangePasswordException:
+            return {"ChallengeName": "NEW_PASSWORD_REQUIRED"}
+        except MFAChallengeException as challenge:
+            return dict(challenge.get_tokens())
+        return answer
 
     def refresh(self, session: Session) -> Session:
         if not session.refresh_token:

@@ -59,10 +59,17 @@ def register(subparsers: Any) -> None:
     create.set_defaults(handler=_guarded(_create_user))
 
     login = subparsers.add_parser(
-        "login", parents=[common], help="sign in (USER_PASSWORD_AUTH) and cache the tokens"
+        "login",
+        parents=[common],
+        help="sign in (SRP: the password is never sent) and cache the tokens",
     )
     login.add_argument("email")
     login.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    login.add_argument(
+        "--password-auth",
+        action="store_true",
+        help="sign in with USER_PASSWORD_AUTH (the password sent over TLS) instead of SRP",
+    )
     login.set_defaults(handler=_guarded(_login))
 
     logout = subparsers.add_parser("logout", parents=[common], help="forget the cached tokens")
@@ -159,7 +166,9 @@ def _create_user(arguments: argparse.Namespace) -> int:
 def _login(arguments: argparse.Namespace) -> int:
     outputs = StackOutputs.load(arguments.outputs)
     password = _password(arguments, confirm=False)
-    session = IdentityClient(outputs).sign_in(arguments.email, password)
+    session = IdentityClient(outputs).sign_in(
+        arguments.email, password, srp=not arguments.password_auth
+    )
     store = SessionStore(outputs)
     store.save(session)
     until = time.strftime("%H:%M", time.localtime(session.expires_at))
