@@ -32,6 +32,7 @@ from orders_api.edge.lambda_runtime import LambdaHandler
 
 _copies = itertools.count(1)
 _copies_lock = threading.Lock()
+_invocation_lock = threading.Lock()
 
 
 def fresh_module_copy(name: str) -> ModuleType:
@@ -68,7 +69,13 @@ class ExecutionEnvironments:
         handler: LambdaHandler | None = getattr(self._local, "handler", None)
         if handler is None:
             handler = self._local.handler = self._load()
-        return handler(event, context)
+        # Powertools keeps the request being resolved on a class attribute that every resolver
+        # in the process shares (BaseRouter.current_event), module copies or not: two
+        # invocations at once read each other's event, and a caller could be answered with
+        # another customer's order. Each Lambda environment is its own process; here the
+        # invocations themselves take turns.
+        with _invocation_lock:
+            return handler(event, context)
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=False)
