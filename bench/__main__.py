@@ -1,6 +1,10 @@
-"""`make bench`: every benchmark, each against its baseline in the same run.
+"""`make bench`: every benchmark, each against its baseline in the same run, in ONE table.
 
 python -m bench [NAME ...]     (default: all of BENCHMARKS, in order)
+
+A benchmark module under bench/ has `run() -> dict` (it writes bench/results/<name>.json) and
+`rows(result)` giving (figure, measured, baseline, ratio, target) rows; a module with only a
+`main()` runs that and prints its own figures.
 """
 
 from __future__ import annotations
@@ -8,20 +12,39 @@ from __future__ import annotations
 import importlib
 import sys
 
-# Modules under bench/ with a main(); each prints its figures and ratios and writes
-# bench/results/<name>.json.
-BENCHMARKS: tuple[str, ...] = ("lambda_function",)
+from rich.console import Console
+from rich.table import Table
+
+from bench.common import machine
+
+BENCHMARKS: tuple[str, ...] = ("lambda_function", "twin_load")
 
 
 def main(names: list[str]) -> int:
+    console = Console(width=None if sys.stdout.isatty() else 140)
+    table = Table(title="Orders API benchmarks (each against a baseline measured in this run)")
+    for column in ("figure", "measured", "baseline", "ratio", "target"):
+        table.add_column(column)
     for name in names or BENCHMARKS:
-        print(f"== {name}", flush=True)
+        console.print(f"== {name}")
+        module = importlib.import_module(f"bench.{name}")
+        if hasattr(module, "rows") and hasattr(module, "run"):
+            for row in module.rows(module.run()):
+                table.add_row(*row)
+            table.add_section()
+            continue
         saved_argv = sys.argv
         sys.argv = [f"bench.{name}"]
         try:
-            importlib.import_module(f"bench.{name}").main()
+            module.main()
         finally:
             sys.argv = saved_argv
+    info = machine()
+    table.caption = (
+        f"{info['cpus']} CPUs, {info['machine']}, {info['system']}, "
+        f"{info['implementation']} {info['python']}"
+    )
+    console.print(table)
     return 0
 
 
