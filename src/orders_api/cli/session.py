@@ -1,0 +1,98 @@
+"""`orders-api token` and `orders-api outputs [KEY]`: what curl and shell scripts need.
+
+`token` prints the cached session's ID token, the value of the `Authorization` header (renewed
+first with the refresh token if it is about to expire). `outputs` prints the stack outputs the
+client uses, or one of them: `API=$(orders-api outputs ApiUrl)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from orders_api.client import (
+    ClientProblem,
+    IdentityClient,
+    NotLoggedIn,
+    SessionStore,
+    StackOutputs,
+)
+
+# Output keys as the stack and the twin name them, mapped to the client's fields.
+_OUTPUT_FIELDS = {
+    "ApiUrl": "api_url",
+    "UserPoolId": "user_pool_id",
+    "UserPoolClientId": "client_id",
+    "Region": "region",
+    "IdpEndpoint": "idp_endpoint",
+}
+
+
+def register(subparsers: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--outputs", type=Path, metavar="FILE", help="stack outputs (as for the other commands)"
+    )
+    common.add_argument("--json", action="store_true", help="print JSON")
+
+    token = subparsers.add_parser(
+        "token",
+        parents=[common],
+        help='print your ID token, for `curl -H "Authorization: $(orders-api token)"`',
+    )
+    token.set_defaults(handler=_reporting(_token))
+
+    outputs = subparsers.add_parser(
+        "outputs", parents=[common], help="print the stack outputs the client uses, or one"
+    )
+    outputs.add_argument("key", nargs="?", choices=sorted(_OUTPUT_FIELDS), metavar="KEY")
+    outputs.set_defaults(handler=_reporting(_outputs))
+
+
+def _reporting(command: Any) -> Any:
+    def run(arguments: argparse.Namespace) -> int:
+        try:
+            return int(command(arguments))
+        except ClientProblem as problem:
+            if arguments.json:
+                print(json.dumps({"error": str(problem)}), file=sys.stderr)
+            else:
+                print(f"error: {problem}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _token(arguments: argparse.Namespace) -> int:
+    outputs = StackOutputs.load(arguments.outputs)
+    store = SessionStore(outputs)
+    session = store.load()
+    if session is None:
+        raise NotLoggedIn("not logged in: run `orders-api login EMAIL` first")
+    if session.expired():
+        session = IdentityClient(outputs).refresh(session)
+        store.save(session)
+    if arguments.json:
+        print(json.dumps({"idToken": session.id_token, "expiresAt": int(session.expires_at)}))
+    else:
+        print(session.id_token)
+    return 0
+
+
+def _outputs(arguments: argparse.Namespace) -> int:
+    outputs = asdict(StackOutputs.load(arguments.outputs))
+    by_key = {key: outputs[field] for key, field in _OUTPUT_FIELDS.items()}
+    if arguments.key is not None:
+        value = by_key[arguments.key]
+        print(json.dumps(value) if arguments.json else (value or ""))
+    else:
+        print(
+            json.dumps(by_key)
+            if arguments.json
+            else "\n".join(f"{k}\t{v}" for k, v in by_key.items())
+        )
+    return 0
