@@ -17,7 +17,7 @@ from rich.table import Table
 
 from bench.common import machine
 
-BENCHMARKS: tuple[str, ...] = ("lambda_function", "twin_load")
+BENCHMARKS: tuple[str, ...] = ("lambda_function", "twin_load", "waf")
 
 
 def main(names: list[str]) -> int:

@@ -7,7 +7,7 @@ whose action is Block ends the group's evaluation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from orders_api.edge.waf import detectors
@@ -28,8 +28,27 @@ class ManagedRule:
     matches: Callable[[Inspection], bool]
 
 
-def _any(views: Iterable[str], detector: Callable[[str], bool]) -> bool:
-    return any(detector(view) for view in views)
+def _scan(
+    component: Callable[[Inspection], tuple[str, ...]],
+    detector: Callable[[str], bool],
+    anchors: tuple[str, ...] | None = None,
+) -> Callable[[Inspection], bool]:
+    """A rule body: `detector` over each view of a component, skipped outright when the
+    component mentions none of the detector's anchors."""
+
+    def matches(request: Inspection) -> bool:
+        views = component(request)
+        if anchors is not None and not request.mentions(views, anchors):
+            return False
+        return any(detector(view) for view in views)
+
+    return matches
+
+
+def _either(
+    first: Callable[[Inspection], bool], second: Callable[[Inspection], bool]
+) -> Callable[[Inspection], bool]:
+    return lambda request: first(request) or second(request)
 
 
 def _rule(
@@ -63,14 +82,6 @@ def _host_is_localhost(request: Inspection) -> bool:
     return any(detectors.is_localhost(host) for host in request.request.header_values("host"))
 
 
-def _restricted_extension_in_arguments(request: Inspection) -> bool:
-    return _any(request.views_of_arguments(), detectors.has_restricted_extension)
-
-
-def _restricted_extension_in_path(request: Inspection) -> bool:
-    return _any(request.views_of_path(), detectors.has_restricted_extension)
-
-
 COMMON_RULE_SET: tuple[ManagedRule, ...] = (
     _core("NoUserAgent_HEADER", "NoUserAgent_Header", _no_user_agent),
     _core("UserAgent_BadBots_HEADER", "BadBots_Header", _bad_bot),
@@ -97,87 +108,88 @@ COMMON_RULE_SET: tuple[ManagedRule, ...] = (
     _core(
         "EC2MetaDataSSRF_BODY",
         "EC2MetaDataSSRF_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_ec2_metadata_ssrf),
+        _scan(Inspection.views_of_body, detectors.is_ec2_metadata_ssrf, detectors.EC2_ANCHORS),
     ),
     _core(
         "EC2MetaDataSSRF_COOKIE",
         "EC2MetaDataSSRF_Cookie",
-        lambda r: _any(r.views_of_cookies(), detectors.is_ec2_metadata_ssrf),
+        _scan(Inspection.views_of_cookies, detectors.is_ec2_metadata_ssrf, detectors.EC2_ANCHORS),
     ),
     _core(
         "EC2MetaDataSSRF_URIPATH",
         "EC2MetaDataSSRF_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_ec2_metadata_ssrf),
+        _scan(Inspection.views_of_path, detectors.is_ec2_metadata_ssrf, detectors.EC2_ANCHORS),
     ),
     _core(
         "EC2MetaDataSSRF_QUERYARGUMENTS",
         "EC2MetaDataSSRF_QueryArguments",
-        lambda r: _any(r.views_of_arguments(), detectors.is_ec2_metadata_ssrf),
+        _scan(Inspection.views_of_arguments, detectors.is_ec2_metadata_ssrf, detectors.EC2_ANCHORS),
     ),
     _core(
         "GenericLFI_QUERYARGUMENTS",
         "GenericLFI_QueryArguments",
-        lambda r: _any(r.views_of_arguments(), detectors.is_local_file_inclusion),
+        _scan(
+            Inspection.views_of_arguments, detectors.is_local_file_inclusion, detectors.LFI_ANCHORS
+        ),
     ),
     _core(
         "GenericLFI_URIPATH",
         "GenericLFI_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_local_file_inclusion),
+        _scan(Inspection.views_of_path, detectors.is_local_file_inclusion, detectors.LFI_ANCHORS),
     ),
     _core(
         "GenericLFI_BODY",
         "GenericLFI_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_local_file_inclusion),
+        _scan(Inspection.views_of_body, detectors.is_local_file_inclusion, detectors.LFI_ANCHORS),
     ),
     _core(
         "RestrictedExtensions_URIPATH",
         "RestrictedExtensions_URIPath",
-        _restricted_extension_in_path,
+        _scan(Inspection.views_of_path, detectors.has_restricted_extension),
     ),
     _core(
         "RestrictedExtensions_QUERYARGUMENTS",
         "RestrictedExtensions_QueryArguments",
-        _restricted_extension_in_arguments,
+        _scan(Inspection.views_of_arguments, detectors.has_restricted_extension),
     ),
     _core(
         "GenericRFI_QUERYARGUMENTS",
         "GenericRFI_QueryArguments",
-        lambda r: _any(r.views_of_arguments(), detectors.is_remote_file_inclusion),
+        _scan(
+            Inspection.views_of_arguments, detectors.is_remote_file_inclusion, detectors.RFI_ANCHORS
+        ),
     ),
     _core(
         "GenericRFI_BODY",
         "GenericRFI_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_remote_file_inclusion),
+        _scan(Inspection.views_of_body, detectors.is_remote_file_inclusion, detectors.RFI_ANCHORS),
     ),
     _core(
         "GenericRFI_URIPATH",
         "GenericRFI_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_remote_file_inclusion),
+        _scan(Inspection.views_of_path, detectors.is_remote_file_inclusion, detectors.RFI_ANCHORS),
     ),
     _core(
         "CrossSiteScripting_COOKIE",
         "CrossSiteScripting_Cookie",
-        lambda r: _any(r.views_of_cookies(), detectors.is_cross_site_scripting),
+        _scan(Inspection.views_of_cookies, detectors.is_cross_site_scripting),
     ),
     _core(
         "CrossSiteScripting_QUERYARGUMENTS",
         "CrossSiteScripting_QueryArguments",
-        lambda r: _any(r.views_of_arguments(), detectors.is_cross_site_scripting),
+        _scan(Inspection.views_of_arguments, detectors.is_cross_site_scripting),
     ),
     _core(
         "CrossSiteScripting_BODY",
         "CrossSiteScripting_Body",
-        lambda r: (
-            _any(r.views_of_body(), detectors.is_cross_site_scripting)
-            or _any(r.views_of_body_values(), detectors.is_cross_site_scripting)
-        ),
+        _scan(Inspection.views_of_body_for_injection, detectors.is_cross_site_scripting),
     ),
     _core(
         "CrossSiteScripting_URIPATH",
         "CrossSiteScripting_URIPath",
-        lambda r: (
-            _any(r.views_of_path(), detectors.is_cross_site_scripting)
-            or _any(r.views_of_path_segments(), detectors.is_cross_site_scripting)
+        _either(
+            _scan(Inspection.views_of_path, detectors.is_cross_site_scripting),
+            _scan(Inspection.views_of_path_segments, detectors.is_cross_site_scripting),
         ),
     ),
 )
@@ -186,49 +198,59 @@ KNOWN_BAD_INPUTS: tuple[ManagedRule, ...] = (
     _known_bad(
         "JavaDeserializationRCE_HEADER",
         "JavaDeserializationRCE_Header",
-        lambda r: _any(r.views_of_headers(), detectors.is_java_deserialization),
+        _scan(
+            Inspection.views_of_headers, detectors.is_java_deserialization, detectors.JAVA_ANCHORS
+        ),
     ),
     _known_bad(
         "JavaDeserializationRCE_BODY",
         "JavaDeserializationRCE_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_java_deserialization),
+        _scan(Inspection.views_of_body, detectors.is_java_deserialization, detectors.JAVA_ANCHORS),
     ),
     _known_bad(
         "JavaDeserializationRCE_URIPATH",
         "JavaDeserializationRCE_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_java_deserialization),
+        _scan(Inspection.views_of_path, detectors.is_java_deserialization, detectors.JAVA_ANCHORS),
     ),
     _known_bad(
         "JavaDeserializationRCE_QUERYSTRING",
         "JavaDeserializationRCE_QueryString",
-        lambda r: _any(r.views_of_query_string(), detectors.is_java_deserialization),
+        _scan(
+            Inspection.views_of_query_string,
+            detectors.is_java_deserialization,
+            detectors.JAVA_ANCHORS,
+        ),
     ),
     _known_bad("Host_localhost_HEADER", "Host_Localhost_Header", _host_is_localhost),
     _known_bad("PROPFIND_METHOD", "Propfind_Method", lambda r: r.method.upper() == "PROPFIND"),
     _known_bad(
         "ExploitablePaths_URIPATH",
         "ExploitablePaths_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_exploitable_path),
+        _scan(
+            Inspection.views_of_path,
+            detectors.is_exploitable_path,
+            detectors.EXPLOITABLE_PATH_ANCHORS,
+        ),
     ),
     _known_bad(
         "Log4JRCE_HEADER",
         "Log4JRCE_Header",
-        lambda r: _any(r.views_of_headers(), detectors.is_log4j_lookup),
+        _scan(Inspection.views_of_headers, detectors.is_log4j_lookup, detectors.LOG4J_ANCHORS),
     ),
     _known_bad(
         "Log4JRCE_QUERYSTRING",
         "Log4JRCE_QueryString",
-        lambda r: _any(r.views_of_query_string(), detectors.is_log4j_lookup),
+        _scan(Inspection.views_of_query_string, detectors.is_log4j_lookup, detectors.LOG4J_ANCHORS),
     ),
     _known_bad(
         "Log4JRCE_BODY",
         "Log4JRCE_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_log4j_lookup),
+        _scan(Inspection.views_of_body, detectors.is_log4j_lookup, detectors.LOG4J_ANCHORS),
     ),
     _known_bad(
         "Log4JRCE_URIPATH",
         "Log4JRCE_URIPath",
-        lambda r: _any(r.views_of_path(), detectors.is_log4j_lookup),
+        _scan(Inspection.views_of_path, detectors.is_log4j_lookup, detectors.LOG4J_ANCHORS),
     ),
 )
 
@@ -236,37 +258,42 @@ SQL_DATABASE: tuple[ManagedRule, ...] = (
     _sqli(
         "SQLiExtendedPatterns_QUERYARGUMENTS",
         "SQLiExtendedPatterns_QueryArguments",
-        lambda r: _any(r.views_of_arguments(), detectors.is_sql_injection_extended),
+        _scan(
+            Inspection.views_of_arguments,
+            detectors.is_sql_injection_extended,
+            detectors.SQLI_EXTENDED_ANCHORS,
+        ),
     ),
     _sqli(
         "SQLi_QUERYARGUMENTS",
         "SQLi_QueryArguments",
-        lambda r: _any(r.views_of_arguments(), detectors.is_sql_injection),
+        _scan(Inspection.views_of_arguments, detectors.is_sql_injection),
     ),
     _sqli(
         "SQLi_BODY",
         "SQLi_Body",
-        lambda r: (
-            _any(r.views_of_body(), detectors.is_sql_injection)
-            or _any(r.views_of_body_values(), detectors.is_sql_injection)
-        ),
+        _scan(Inspection.views_of_body_for_injection, detectors.is_sql_injection),
     ),
     _sqli(
         "SQLiExtendedPatterns_BODY",
         "SQLiExtendedPatterns_Body",
-        lambda r: _any(r.views_of_body(), detectors.is_sql_injection_extended),
+        _scan(
+            Inspection.views_of_body,
+            detectors.is_sql_injection_extended,
+            detectors.SQLI_EXTENDED_ANCHORS,
+        ),
     ),
     _sqli(
         "SQLi_COOKIE",
         "SQLi_Cookie",
-        lambda r: _any(r.views_of_cookies(), detectors.is_sql_injection),
+        _scan(Inspection.views_of_cookies, detectors.is_sql_injection),
     ),
     _sqli(
         "SQLi_URIPATH",
         "SQLi_URIPath",
-        lambda r: (
-            _any(r.views_of_path(), detectors.is_sql_injection)
-            or _any(r.views_of_path_segments(), detectors.is_sql_injection)
+        _either(
+            _scan(Inspection.views_of_path, detectors.is_sql_injection),
+            _scan(Inspection.views_of_path_segments, detectors.is_sql_injection),
         ),
     ),
 )
