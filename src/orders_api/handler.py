@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_api import bootstrap, responses
-from orders_api.domain import NewOrder, Order
+from orders_api.domain import IDEMPOTENCY_KEY_PATTERN, NewOrder, Order
 from orders_api.identity import caller_of
 
 logger = Logger(service="orders-api")
@@ -46,6 +46,9 @@ def place_order(
         Header(
             alias="idempotency-key",
             description="1-128 printable ASCII; a retry with the same key returns the first order",
+            # Documented, not validated here: the service refuses a bad key with a 400 that
+            # names the header, as it does for every caller.
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
         ),
     ] = None,
 ) -> Response[Order]:

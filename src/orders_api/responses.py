@@ -169,6 +169,13 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
         ]
         return error(422, "Request validation failed", fields)
 
+    def undecodable_body(exc: UnicodeDecodeError) -> Response[Any]:
+        # JSON is UTF-8 (RFC 8259); Powertools decodes a base64 body before any validation runs.
+        if app.current_event.http_method == "POST" and not _content_type_is_json(app):
+            return unsupported_media_type(exc)
+        rejected("malformed_json")
+        return error(400, "Request body is not valid JSON")
+
     def bad_header(exc: InvalidRequest) -> Response[Any]:
         rejected("invalid_header")
         return error(400, "Invalid request", [{"field": exc.field, "message": exc.reason}])
@@ -210,6 +217,7 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
     handlers: dict[type[Exception], Callable[[Any], Response[Any]]] = {
         RequestUnsupportedContentType: unsupported_media_type,
         RequestValidationError: invalid_request,
+        UnicodeDecodeError: undecodable_body,
         InvalidRequest: bad_header,
         Unauthenticated: unauthenticated,
         OrderNotFound: order_not_found,

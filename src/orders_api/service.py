@@ -61,8 +61,12 @@ class OrderService:
         existing = self._repository.insert(order)
         if existing is None:
             return Placement(order, created=True)
-        if idempotency_key is None:  # a random-id collision: astronomically rare, never silent
-            raise RuntimeError("order id collision")
+        if idempotency_key is None:
+            if existing == order:
+                # A random id, and equal to the millisecond: storage retried this very write
+                # after losing the reply to its first attempt, which had stored it.
+                return Placement(order, created=True)
+            raise RuntimeError("order id collision")  # astronomically rare, never silent
         if (
             existing.customer_id != customer_id
             or existing.request_fingerprint != order.request_fingerprint

@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_serializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+)
 from pydantic.alias_generators import to_camel
 
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
@@ -23,6 +30,19 @@ MAX_QUANTITY = 999
 MAX_NOTE_LENGTH = 500
 
 Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN)]
+
+
+def _integral_number(value: object) -> object:
+    """JSON has one number type: 2.0 is the integer 2 (JSON Schema agrees), 2.5 is no integer.
+
+    Strict mode still refuses strings and booleans; only a float with no fraction becomes int.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Quantity = Annotated[int, BeforeValidator(_integral_number)]
 
 
 def _text(max_length: int) -> StringConstraints:
@@ -44,7 +64,7 @@ class LineItem(_Model):
     """One SKU and how many of it."""
 
     sku: Sku = Field(description="Stock-keeping unit: upper-case letters, digits and dashes.")
-    quantity: int = Field(ge=1, le=MAX_QUANTITY, description="How many, 1-999.")
+    quantity: Quantity = Field(ge=1, le=MAX_QUANTITY, description="How many, 1-999.")
 
 
 class Address(_Model):
