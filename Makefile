@@ -8,10 +8,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_TOOLS := .node-tools
 DYNALITE := $(NODE_TOOLS)/node_modules/.bin/dynalite
+WEB_BUNDLE := web/dist/app.js
 ARGS ?=
 PYTEST_ARGS ?=
 
 .PHONY: help run test check fmt synth deploy diff destroy bench soak cost clean
+.PHONY: web
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,12 +27,19 @@ $(STAMP): pyproject.toml
 $(DYNALITE):
 	npm install --silent --no-audit --no-fund --prefix $(NODE_TOOLS) dynalite@4
 
+# The browser test's page: amazon-cognito-identity-js from npm (versions pinned by the lockfile,
+# install scripts off), bundled by esbuild into one file; no CDN.
+$(WEB_BUNDLE): web/package.json web/package-lock.json web/src/app.js web/src/index.html
+	cd web && npm ci --silent && npm run --silent build
+
+web: $(WEB_BUNDLE) ## Build the browser test's page (web/dist) from npm, locally
+
 venv: $(STAMP) ## Create .venv and install everything
 
 run: $(STAMP) ## Start the local twin on its embedded defaults (ARGS="--port 3001" to override)
 	$(BIN)/orders-api serve $(ARGS)
 
-test: $(STAMP) $(DYNALITE) ## Run every test (starts dynalite on loopback for the contract suite)
+test: $(STAMP) $(DYNALITE) $(WEB_BUNDLE) ## Run every test (starts dynalite on loopback for the contract suite)
 	DYNALITE_BIN=$(abspath $(DYNALITE)) $(BIN)/python scripts/with_dynalite.py $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP) ## Lint, format check and strict type check
@@ -70,3 +79,4 @@ cost: $(STAMP) ## Regenerate docs/cost.md from the cost model, then print an est
 
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf $(VENV) $(NODE_TOOLS) .pytest_cache .mypy_cache .ruff_cache cdk.out .orders-api
+	rm -rf web/node_modules web/dist test-artifacts

@@ -30,8 +30,9 @@ from orders_api.edge.idp.userpool import UserPool
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
-CORS_ALLOW_HEADERS = ("content-type", "x-amz-target", "x-amz-user-agent")
-"""What Cognito's browser clients send (amazon-cognito-identity-js, Amplify)."""
+CORS_ALLOW_HEADERS = ("cache-control", "content-type", "x-amz-target", "x-amz-user-agent")
+"""What Cognito's browser clients send (amazon-cognito-identity-js 6 adds `Cache-Control:
+no-store` to what Amplify sends)."""
 CORS_EXPOSE_HEADERS = ("x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date")
 CORS_MAX_AGE_SECONDS = 86400
 
