@@ -219,3 +219,19 @@ def test_an_unreachable_issuer_refuses_and_is_retried_later(
 def test_the_aws_bodies_are_exact() -> None:
     assert (UNAUTHORIZED.status, UNAUTHORIZED.body) == (401, b'{"message":"Unauthorized"}')
     assert (EXPIRED.status, EXPIRED.body) == (401, b'{"message":"The incoming token has expired"}')
+
+
+def test_keys_loaded_ahead_serve_the_first_request_without_a_fetch(
+    issuer: FakeIssuer, clock: Clock
+) -> None:
+    authorizer = issuer.authorizer(clock)
+    assert authorizer.load_keys()
+    assert len(issuer.fetched) == 1
+    issuer.available = False
+    assert authorizer.authorize(issuer.sign(issuer.id_claims()))["token_use"] == "id"
+    assert len(issuer.fetched) == 1
+
+
+def test_loading_keys_from_an_unreachable_issuer_says_so(issuer: FakeIssuer, clock: Clock) -> None:
+    issuer.available = False
+    assert not issuer.authorizer(clock).load_keys()

@@ -93,6 +93,11 @@ class CognitoAuthorizer:
     def client_id(self) -> str:
         return self._client_id
 
+    def load_keys(self) -> bool:
+        """Fetch the issuer's JWKS now, so that the first request does not wait for it (or fail
+        with 401 should the issuer be slow to answer). False when it could not be fetched."""
+        return self._keys.refresh()
+
     def authorize(
         self, authorization_header: str | None, scopes: tuple[str, ...] = ()
     ) -> dict[str, str]:

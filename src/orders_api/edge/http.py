@@ -65,6 +65,8 @@ class HttpResponse:
 WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 # nosec B104
 
 
-def reachable_host(bound_host: str) -> str:
-    """The host a local client should call to reach a server bound to `bound_host`."""
-    return "127.0.0.1" if bound_host in WILDCARD_ADDRESSES else bound_host
+def url_host(bound_host: str) -> str:
+    """The host part of a URL that reaches a server bound to `bound_host` from this machine:
+    wildcards via the loopback, IPv6 addresses in brackets."""
+    reachable = "127.0.0.1" if bound_host in WILDCARD_ADDRESSES else bound_host
+    return f"[{reachable}]" if ":" in reachable else reachable

@@ -87,6 +87,18 @@ class JwksKeySet:
     def url(self) -> str:
         return self._url
 
+    def refresh(self) -> bool:
+        """Fetch the document now, whatever the schedule; False when it could not be had."""
+        with self._lock:
+            now = self._clock()
+            try:
+                self._keys = signing_keys_of(self._fetch(self._url))
+            except (OSError, ValueError, http.client.HTTPException, JwksUnavailable):
+                self._next_fetch_allowed_at = now + self._retry_after_failure
+                return False
+            self._next_fetch_allowed_at = now + self._refresh_interval
+            return True
+
     def key_for(self, kid: str) -> jwt.PyJWK | None:
         """The key with this id, refetching the document if it is unknown and a fetch is due."""
         with self._lock:

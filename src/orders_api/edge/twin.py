@@ -40,6 +40,7 @@ from orders_api.edge.cors import ApiCors
 from orders_api.edge.docs_page import DOCS_PATH, DocsPage
 from orders_api.edge.environments import ExecutionEnvironments, fresh_module_copy
 from orders_api.edge.gateway import Gateway, RequestFilter
+from orders_api.edge.http import url_host
 from orders_api.edge.idp import IdentityProvider
 from orders_api.edge.lambda_runtime import LambdaHandler
 from orders_api.edge.server import READY_PATH, TwinApp
@@ -78,12 +79,6 @@ def api_id_for(user_pool_id: str) -> str:
     digest = hashlib.sha256(user_pool_id.encode()).digest()
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
     return "".join(alphabet[byte % len(alphabet)] for byte in digest[:10])
-
-
-def url_host(host: str) -> str:
-    """How a client reaches a bind address: wildcards via loopback, IPv6 in brackets."""
-    reachable = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104
-    return f"[{reachable}]" if ":" in reachable else reachable
 
 
 def configure_function_output(function_logs: bool) -> None:
@@ -287,6 +282,11 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
     idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
 
     def started() -> None:
+        # The issuer answers on this very loop: fetch its keys from a thread, before readiness.
+        keys_loaded = asyncio.get_running_loop().run_in_executor(None, authorizer.load_keys)
+        keys_loaded.add_done_callback(lambda _: announce())
+
+    def announce() -> None:
         path = write_outputs(options.data_dir, outputs)
         ready["value"] = True
         _print_summary(stream, outputs, path, options.data_dir)

@@ -11,6 +11,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from orders_api.deployment.settings import DEFAULT_SETTINGS, AuthSettings
+from orders_api.edge.http import url_host
 from orders_api.edge.idp.app import build_app
 from orders_api.edge.idp.keys import SigningKey
 from orders_api.edge.idp.passwords import PasswordHashes
@@ -20,7 +21,6 @@ from orders_api.edge.idp.userpool import UserPool
 IDP_DIRECTORY = "identity"
 STORE_FILE = "users.sqlite3"
 KEY_FILE = "signing-key.pem"
-_ANY_ADDRESS = {"0.0.0.0", "::", ""}  # noqa: S104 - recognised, not bound
 
 
 def new_user_pool_id(region: str) -> str:
@@ -37,10 +37,7 @@ def new_client_id() -> str:
 
 def base_url(host: str, port: int) -> str:
     """http://host:port; a wildcard bind address is reached on the loopback."""
-    reachable = "127.0.0.1" if host in _ANY_ADDRESS else host
-    if ":" in reachable:
-        reachable = f"[{reachable}]"
-    return f"http://{reachable}:{port}"
+    return f"http://{url_host(host)}:{port}"
 
 
 class IdentityProvider:
