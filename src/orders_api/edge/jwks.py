@@ -90,14 +90,7 @@ class JwksKeySet:
     def refresh(self) -> bool:
         """Fetch the document now, whatever the schedule; False when it could not be had."""
         with self._lock:
-            now = self._clock()
-            try:
-                self._keys = signing_keys_of(self._fetch(self._url))
-            except (OSError, ValueError, http.client.HTTPException, JwksUnavailable):
-                self._next_fetch_allowed_at = now + self._retry_after_failure
-                return False
-            self._next_fetch_allowed_at = now + self._refresh_interval
-            return True
+            return self._fetch_locked(self._clock())
 
     def key_for(self, kid: str) -> jwt.PyJWK | None:
         """The key with this id, refetching the document if it is unknown and a fetch is due."""
@@ -106,12 +99,15 @@ class JwksKeySet:
             if key is not None:
                 return key
             now = self._clock()
-            if now < self._next_fetch_allowed_at:
+            if now < self._next_fetch_allowed_at or not self._fetch_locked(now):
                 return None
-            try:
-                self._keys = signing_keys_of(self._fetch(self._url))
-            except (OSError, ValueError, http.client.HTTPException, JwksUnavailable):
-                self._next_fetch_allowed_at = now + self._retry_after_failure
-                return None
-            self._next_fetch_allowed_at = now + self._refresh_interval
             return self._keys.get(kid)
+
+    def _fetch_locked(self, now: float) -> bool:
+        try:
+            self._keys = signing_keys_of(self._fetch(self._url))
+        except (OSError, ValueError, http.client.HTTPException, JwksUnavailable):
+            self._next_fetch_allowed_at = now + self._retry_after_failure
+            return False
+        self._next_fetch_allowed_at = now + self._refresh_interval
+        return True
