@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_api import bootstrap, responses
+from orders_api.cors_headers import ResponseCors
 from orders_api.domain import IDEMPOTENCY_KEY_PATTERN, NewOrder, Order
 from orders_api.identity import caller_of
 
@@ -27,6 +28,10 @@ app = APIGatewayRestResolver(enable_validation=True)
 # A GET emits no application metric; Powertools would warn on every such invocation.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 responses.register(app, logger, metrics)
+# Applied to the resolved response rather than as a Powertools middleware: middlewares do not see
+# the responses of exception handlers or of an unmatched route, and Powertools' own CORSConfig
+# matches exact origins only, not "any port of localhost".
+response_cors = ResponseCors.from_environment(os.environ)
 
 if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:
     bootstrap.service()  # create the storage client during init, not on the first request
@@ -86,4 +91,7 @@ def _location_of(order_id: str) -> str:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    result = app.resolve(event, context)
+    if response_cors is None:
+        return result
+    return response_cors.apply(event, result)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from orders_api.cors_headers import EXPOSE_HEADERS, ORIGIN_PATTERN
 from orders_api.deployment.routes import ROUTES
 
 LOCAL_DEVELOPMENT_ORIGINS: tuple[str, ...] = ("http://localhost:*", "http://127.0.0.1:*")
@@ -52,6 +53,14 @@ class CorsPolicy:
 
     def allows(self, origin: str) -> bool:
         return re.fullmatch(self.origin_pattern, origin) is not None
+
+    def function_environment(self) -> dict[str, str]:
+        """The Lambda environment variables with which the handler adds this policy's headers to
+        its own responses (`orders_api.cors_headers`); set by infra and by the local twin."""
+        return {
+            ORIGIN_PATTERN: self.origin_pattern,
+            EXPOSE_HEADERS: ",".join(self.expose_headers),
+        }
 
 
 API_CORS = CorsPolicy()
