@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,11 +61,13 @@ class Leak:
         return f"{self.log.name}:{self.line_number}: a {self.kind}"
 
 
-def leaks_in(lines: Iterable[str], log: Path, secrets: dict[str, str]) -> Iterator[Leak]:
+def leaks_in(lines: Sequence[str], log: Path, secrets: dict[str, str]) -> Iterator[Leak]:
     """Every (line, kind) where a registered secret or any JWT appears."""
+    text = "\n".join(lines)
+    present = {secret: kind for secret, kind in secrets.items() if secret in text}
     for number, line in enumerate(lines, start=1):
         if JWT_PATTERN.search(line):
             yield Leak(log, number, "JWT")
-        for secret, kind in secrets.items():
+        for secret, kind in present.items():
             if secret in line:
                 yield Leak(log, number, kind)

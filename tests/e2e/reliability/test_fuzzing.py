@@ -1,0 +1,100 @@
+"""Schemathesis against the running twin, from the committed openapi.json, with a real ID token.
+
+Every generated request (valid and invalid bodies, headers and paths; other methods; missing and
+wrong credentials, which schemathesis probes on its own) must get a documented status with a
+body that matches the documented schema, and never a 5xx. The web ACL stays on, so requests it
+blocks get its documented 403; only its rate rule is raised, or the fuzzer would be throttled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+
+from tests.e2e.conftest import Twin, User, new_user, start_twin
+from tests.e2e.reliability.orders import UNLIMITED_RATE
+from tests.e2e.reliability.report import SOAK, record, scaled
+from tests.paths import ROOT
+
+OPENAPI = ROOT / "openapi.json"
+MIN_GENERATED_REQUESTS = 1000
+EXAMPLES_PER_OPERATION = scaled(500, 5000)
+SEED = int(os.environ.get("ORDERS_FUZZ_SEED", "20261125"))
+"""Fixed under `make test`, so that a failure reproduces; `make soak` takes a random one."""
+
+_generated: Counter[tuple[str, int]] = Counter()
+
+
+@pytest.fixture(scope="module")
+def fuzzed_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+    root = tmp_path_factory.mktemp("fuzz")
+    twin = start_twin(
+        root / "data",
+        *UNLIMITED_RATE,
+        "--access-log",
+        "--function-logs",
+        "--waf-log",
+        str(root / "waf.log"),  # scanned by the log-hygiene test, with every other *.log
+    )
+    try:
+        yield twin
+    finally:
+        twin.stop()
+
+
+@pytest.fixture(scope="module")
+def fuzzing_user(fuzzed_twin: Twin) -> User:
+    return new_user(fuzzed_twin)
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed_twin: Twin, fuzzing_user: User) -> Any:
+    generation: dict[str, Any] = {"mode": "all", "max-examples": EXAMPLES_PER_OPERATION}
+    settings_: dict[str, Any] = {
+        "base-url": fuzzed_twin.api_url.rstrip("/"),
+        "auth": {"openapi": {"CognitoIdToken": {"api_key": fuzzing_user.id_token}}},
+        "generation": generation,
+    }
+    if not SOAK:
+        settings_["seed"] = SEED
+    return schemathesis.openapi.from_path(OPENAPI, config=SchemathesisConfig.from_dict(settings_))
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_generated_request_gets_a_documented_answer_and_never_a_5xx(case: Any) -> None:
+    response = case.call_and_validate()
+    _generated[(case.method, response.status_code)] += 1
+    assert response.status_code < 500, response.text
+
+
+def test_the_fuzzer_sent_at_least_a_thousand_requests_through_the_whole_path(
+    fuzzed_twin: Twin,
+) -> None:
+    generated = sum(_generated.values())
+    web_acl = fuzzed_twin.ready()["requestFilter"]
+    record(
+        "fuzzing",
+        generatedRequests=generated,
+        requestsSeenByTheTwin=web_acl["requests"],
+        blockedByTheWebAcl=web_acl["blocked"],
+        statuses={
+            f"{method} {status}": count for (method, status), count in sorted(_generated.items())
+        },
+        examplesPerOperation=EXAMPLES_PER_OPERATION,
+        seed=None if SOAK else SEED,
+    )
+    assert generated >= MIN_GENERATED_REQUESTS
+    # schemathesis adds its own probes (no token, a bad token...) to the generated requests.
+    assert web_acl["requests"] >= generated
+    assert not [status for (_, status) in _generated if status >= 500]
