@@ -1,5 +1,7 @@
 """The regional REST API: the shared routes, a Cognito authorizer on every method, request
-validation before Lambda, stage throttling, JSON access logs and AWS-shaped error bodies."""
+validation before Lambda, stage throttling, JSON access logs, AWS-shaped error bodies, and the
+API's CORS (`orders_api.deployment.cors.API_CORS`): an unauthenticated mock OPTIONS method on
+every resource, and CORS headers on the gateway responses."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pydantic import BaseModel
 from infra.compliance import acknowledge_nag, skip_checkov
 from infra.config import InfraConfig
 from infra.request_model import draft4_schema
+from orders_api.deployment.cors import API_CORS, CorsPolicy
 from orders_api.deployment.routes import ROUTES, FunctionName, Route
 from orders_api.domain import NewOrder
 
@@ -70,6 +73,61 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
 }
 """One JSON line per request. No source address, no token, no body: nothing personal."""
 
+PREFLIGHT_STATUS = "204"
+PREFLIGHT_REQUEST_TEMPLATE = '{"statusCode": 200}'
+"""A mock integration answers with the status this template names; the response maps it to 204."""
+ECHOED_REQUEST_ORIGIN = "method.request.header.Origin"
+"""The only dynamic Access-Control-Allow-Origin a gateway response can carry: the caller's own
+Origin, unfiltered (gateway responses have no templates logic for headers)."""
+
+
+def _quoted(value: str) -> str:
+    """A static value in API Gateway's parameter mapping syntax."""
+    return f"'{value}'"
+
+
+def preflight_allow_headers(policy: CorsPolicy) -> dict[str, str]:
+    """The allow headers of a preflight answer to an allowed origin, origin excluded."""
+    return {
+        "Access-Control-Allow-Methods": ",".join(policy.allow_methods),
+        "Access-Control-Allow-Headers": ",".join(policy.allow_headers),
+        "Access-Control-Max-Age": str(policy.max_age_seconds),
+    }
+
+
+def preflight_response_template(policy: CorsPolicy) -> str:
+    """VTL for the mock integration's response: for an Origin matching the policy's pattern
+    (Java's `String.matches`, a full match as Python's `re.fullmatch`), echo it and add the
+    allow headers; for any other origin add nothing, so the browser refuses the request."""
+    pattern = policy.origin_pattern
+    if "'" in pattern:
+        raise ValueError("the origin pattern must fit in a single-quoted VTL string")
+    lines = [
+        # Browsers send "Origin"; over HTTP/2 header names arrive lower-cased.
+        "#set($origin = $input.params().header.get('Origin'))",
+        "#if(!$origin)",
+        "  #set($origin = $input.params().header.get('origin'))",
+        "#end",
+        f"#if($origin && $origin.matches('{pattern}'))",
+        "  #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)",
+    ]
+    lines += [
+        f"  #set($context.responseOverride.header.{name} = '{value}')"
+        for name, value in preflight_allow_headers(policy).items()
+    ]
+    lines.append("#end")
+    return "\n".join(lines)
+
+
+def gateway_response_cors_headers(policy: CorsPolicy) -> dict[str, str]:
+    """CORS headers on API Gateway's own responses (401, 403, 413, 429, 5xx...), in parameter
+    mapping syntax: the request's Origin echoed whatever it is, the exposed headers, Vary."""
+    return {
+        "Access-Control-Allow-Origin": ECHOED_REQUEST_ORIGIN,
+        "Access-Control-Expose-Headers": _quoted(",".join(policy.expose_headers)),
+        "Vary": _quoted("Origin"),
+    }
+
 
 def access_log_format() -> str:
     """The access log line: every field a JSON string, and the error message, already quoted."""
@@ -88,11 +146,10 @@ class OrdersRestApi(Construct):
         config: InfraConfig,
         user_pool: cognito.IUserPool,
         functions: dict[FunctionName, lambda_.IFunction],
-        cors: apigateway.CorsOptions | None = None,
+        cors: CorsPolicy = API_CORS,
     ) -> None:
-        """`cors`: the hook for browser clients (a later issue). None deploys no OPTIONS
-        method; given, every resource answers preflight without the authorizer, as browsers
-        send no token on a preflight."""
+        """`cors`: which browser origins may call the API. Every resource answers preflight
+        without the authorizer, as browsers send no token on a preflight."""
         super().__init__(scope, construct_id)
         settings = config.settings
         retention = config.log_retention
@@ -106,7 +163,6 @@ class OrdersRestApi(Construct):
             description="Orders API: create and read orders for signed-in customers",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
             cloud_watch_role=False,
-            default_cors_preflight_options=cors,
             deploy_options=apigateway.StageOptions(
                 stage_name=settings.stage,
                 throttling_rate_limit=settings.api.throttle_rate_limit,
@@ -138,11 +194,16 @@ class OrdersRestApi(Construct):
             self.methods[(route.method, route.resource)] = self._add_route(
                 route, functions[route.function]
             )
+        self.preflights: dict[str, apigateway.Method] = {
+            resource: self._add_preflight(resource, cors)
+            for resource in sorted({route.resource for route in ROUTES})
+        }
         for response_type in GATEWAY_RESPONSES:
             self.api.add_gateway_response(
                 f"Response{response_type.response_type}",
                 type=response_type,
                 templates={JSON: ERROR_BODY},
+                response_headers=gateway_response_cors_headers(cors),
             )
         self._skip_stage_checks()
 
@@ -183,6 +244,43 @@ class OrdersRestApi(Construct):
                 **path_parameters,
             },
         )
+
+    def _add_preflight(self, resource_path: str, policy: CorsPolicy) -> apigateway.Method:
+        """OPTIONS as API Gateway answers it alone: a mock integration, no authorizer, no
+        Lambda. CDK's `add_cors_preflight` compares origins for equality; this one matches the
+        policy's pattern, so any port of localhost is allowed."""
+        headers = ["Access-Control-Allow-Origin", *preflight_allow_headers(policy), "Vary"]
+        method = self.api.root.resource_for_path(resource_path).add_method(
+            "OPTIONS",
+            apigateway.MockIntegration(
+                request_templates={JSON: PREFLIGHT_REQUEST_TEMPLATE},
+                integration_responses=[
+                    apigateway.IntegrationResponse(
+                        status_code=PREFLIGHT_STATUS,
+                        response_parameters={"method.response.header.Vary": _quoted("Origin")},
+                        response_templates={JSON: preflight_response_template(policy)},
+                    )
+                ],
+            ),
+            authorization_type=apigateway.AuthorizationType.NONE,
+            api_key_required=False,
+            method_responses=[
+                apigateway.MethodResponse(
+                    status_code=PREFLIGHT_STATUS,
+                    response_parameters={
+                        f"method.response.header.{name}": False for name in headers
+                    },
+                )
+            ],
+        )
+        reason = (
+            "CORS preflight: browsers send OPTIONS without credentials, so it cannot require "
+            "the Cognito authorizer; it is a mock integration that reaches no Lambda and returns "
+            "no data, only the allow headers (still behind the web ACL and the stage throttle)."
+        )
+        acknowledge_nag(method, "AwsSolutions-APIG4", reason)
+        acknowledge_nag(method, "AwsSolutions-COG4", reason)
+        return method
 
     def _execution_logging(self, config: InfraConfig, retention: logs.RetentionDays) -> None:
         """Execution logs (level ERROR) need the region's API Gateway account setting to name a

@@ -26,6 +26,7 @@ RUNTIME_PARTS: tuple[str, ...] = (
     "bootstrap.py",
     "identity.py",
     "responses.py",
+    "cors_headers.py",
     "handler.py",
 )
 """Paths inside the package that Lambda runs; directories are copied whole, minus caches."""

@@ -18,6 +18,7 @@ from infra.asset import HANDLER
 from infra.compliance import skip_checkov
 from infra.config import SERVICE_NAME, InfraConfig
 from orders_api.bootstrap import TABLE_NAME
+from orders_api.deployment.cors import API_CORS
 from orders_api.deployment.monitoring import CUSTOM_METRICS_NAMESPACE
 from orders_api.deployment.routes import ROUTES, FunctionName
 
@@ -109,6 +110,8 @@ class OrderFunctions(Construct):
                     TABLE_NAME: table.table_name,
                     "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                     "POWERTOOLS_METRICS_NAMESPACE": CUSTOM_METRICS_NAMESPACE,
+                    # The handler adds the API's CORS headers to its responses from these.
+                    **API_CORS.function_environment(),
                 },
             )
             _skip_function_checks(function)
@@ -133,6 +136,7 @@ def _skip_function_checks(function: lambda_.Function) -> None:
     skip_checkov(
         function,
         "CKV_AWS_173",
-        "The environment holds a table name and Powertools settings, no secrets; Lambda "
+        "The environment holds a table name, Powertools settings and the public CORS policy, "
+        "no secrets; Lambda "
         "encrypts it at rest with an AWS-managed key already.",
     )

@@ -1,4 +1,5 @@
-"""The REST API: routes, authorizer on every method, validation, throttling, logs, errors."""
+"""The REST API: routes, authorizer on every method but the CORS preflights, validation,
+throttling, logs, errors, CORS."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 from synthesized import Synthesis
 
-from infra.api import ERROR_BODY, GATEWAY_RESPONSES
+from infra.api import ERROR_BODY, GATEWAY_RESPONSES, preflight_allow_headers
 from infra.request_model import draft4_schema
+from orders_api.deployment.cors import API_CORS
 from orders_api.deployment.routes import ROUTES
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 from orders_api.domain import NewOrder
@@ -30,16 +32,95 @@ def test_the_api_is_regional(synthesis: Synthesis) -> None:
 
 def test_the_api_has_exactly_the_shared_routes(synthesis: Synthesis) -> None:
     assert set(_methods(synthesis)) == {(route.method, route.resource) for route in ROUTES}
-    assert len(synthesis.resources("AWS::ApiGateway::Method")) == len(ROUTES)
+    resources = {route.resource for route in ROUTES}
+    assert set(synthesis.stack.api.preflights) == resources
+    assert len(synthesis.resources("AWS::ApiGateway::Method")) == len(ROUTES) + len(resources)
 
 
-def test_every_method_requires_the_cognito_authorizer(synthesis: Synthesis) -> None:
+def _by_http_method(synthesis: Synthesis, options: bool) -> list[dict[str, Any]]:
+    methods = [
+        method["Properties"] for method in synthesis.resources("AWS::ApiGateway::Method").values()
+    ]
+    chosen = [method for method in methods if (method["HttpMethod"] == "OPTIONS") is options]
+    assert chosen
+    return chosen
+
+
+def test_every_method_but_options_requires_the_cognito_authorizer(synthesis: Synthesis) -> None:
     authorizer = synthesis.logical_id(synthesis.stack.api.authorizer)
-    for method in synthesis.resources("AWS::ApiGateway::Method").values():
-        properties = method["Properties"]
+    for properties in _by_http_method(synthesis, options=False):
         assert properties["AuthorizationType"] == "COGNITO_USER_POOLS"
         assert properties["AuthorizerId"] == {"Ref": authorizer}
         assert "AuthorizationScopes" not in properties, "no scopes: ID tokens, as the twin"
+
+
+def test_every_options_method_is_a_mock_integration_without_an_authorizer(
+    synthesis: Synthesis,
+) -> None:
+    for properties in _by_http_method(synthesis, options=True):
+        assert properties["AuthorizationType"] == "NONE"
+        assert "AuthorizerId" not in properties
+        assert properties.get("ApiKeyRequired") is not True
+        assert properties["Integration"]["Type"] == "MOCK"
+        assert "Uri" not in properties["Integration"], "a preflight reaches no Lambda"
+
+
+def _preflight(synthesis: Synthesis) -> dict[str, Any]:
+    (first, *others) = _by_http_method(synthesis, options=True)
+    for other in others:
+        assert other["Integration"] == first["Integration"]
+        assert other["MethodResponses"] == first["MethodResponses"]
+    return first
+
+
+def test_a_preflight_answers_204_with_vary_and_declares_every_cors_header(
+    synthesis: Synthesis,
+) -> None:
+    preflight = _preflight(synthesis)
+    (integration_response,) = preflight["Integration"]["IntegrationResponses"]
+    assert integration_response["StatusCode"] == "204"
+    assert integration_response["ResponseParameters"] == {"method.response.header.Vary": "'Origin'"}
+    (method_response,) = preflight["MethodResponses"]
+    assert method_response["StatusCode"] == "204"
+    declared = {
+        name.removeprefix("method.response.header.")
+        for name in method_response["ResponseParameters"]
+    }
+    assert declared == {"Access-Control-Allow-Origin", "Vary", *preflight_allow_headers(API_CORS)}
+    assert json.loads(preflight["Integration"]["RequestTemplates"]["application/json"]) == {
+        "statusCode": 200
+    }
+
+
+def _template(synthesis: Synthesis) -> str:
+    (integration_response,) = _preflight(synthesis)["Integration"]["IntegrationResponses"]
+    template: str = integration_response["ResponseTemplates"]["application/json"]
+    return template
+
+
+def test_a_preflight_echoes_only_origins_matching_the_policy_pattern(
+    synthesis: Synthesis,
+) -> None:
+    template = _template(synthesis)
+    (condition,) = re.findall(r"^#if\(\$origin && \$origin\.matches\('(.*)'\)\)$", template, re.M)
+    assert condition == API_CORS.origin_pattern
+    # Java's String.matches is a full match, as Python's re.fullmatch.
+    for origin in ("http://localhost:5173", "http://127.0.0.1", "https://evil.example"):
+        assert (re.fullmatch(condition, origin) is not None) is API_CORS.allows(origin)
+    inside = template.split(f"matches('{condition}'))", 1)[1].split("#end", 1)[0]
+    overrides = dict(re.findall(r"responseOverride\.header\.([\w-]+) = (.+)\)", inside))
+    assert overrides == {
+        "Access-Control-Allow-Origin": "$origin",
+        **{name: f"'{value}'" for name, value in preflight_allow_headers(API_CORS).items()},
+    }
+
+
+def test_the_preflight_allow_headers_come_from_the_policy() -> None:
+    assert preflight_allow_headers(API_CORS) == {
+        "Access-Control-Allow-Methods": ",".join(API_CORS.allow_methods),
+        "Access-Control-Allow-Headers": ",".join(API_CORS.allow_headers),
+        "Access-Control-Max-Age": str(API_CORS.max_age_seconds),
+    }
 
 
 def test_the_authorizer_trusts_the_user_pool_and_reads_the_authorization_header(
@@ -80,7 +161,7 @@ def test_post_orders_bodies_are_validated_against_the_generated_new_order_model(
     assert post["RequestModels"] == {"application/json": {"Ref": model_id}}
 
 
-def test_every_method_requires_the_authorization_header_and_its_path_parameters(
+def test_every_route_method_requires_the_authorization_header_and_its_path_parameters(
     synthesis: Synthesis,
 ) -> None:
     for (_, resource), method in _methods(synthesis).items():
@@ -150,6 +231,14 @@ def test_api_gateways_own_error_responses_share_one_json_body(synthesis: Synthes
     assert {"THROTTLED", "BAD_REQUEST_BODY", "EXPIRED_TOKEN"} <= set(by_type)
     for response in by_type.values():
         assert response["Properties"]["ResponseTemplates"] == {"application/json": ERROR_BODY}
+        # A gateway response cannot test the origin: it echoes the caller's (see docs/cors.md).
+        assert response["Properties"]["ResponseParameters"] == {
+            "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.Origin",
+            "gatewayresponse.header.Access-Control-Expose-Headers": (
+                f"'{','.join(API_CORS.expose_headers)}'"
+            ),
+            "gatewayresponse.header.Vary": "'Origin'",
+        }
     assert json.loads(ERROR_BODY.replace("$context.error.messageString", '"Forbidden"')) == {
         "message": "Forbidden"
     }

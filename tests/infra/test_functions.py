@@ -9,6 +9,7 @@ from synthesized import Synthesis
 from infra.config import POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_LAYER_VERSION
 from infra.functions import route_functions
 from orders_api.bootstrap import TABLE_NAME
+from orders_api.deployment.cors import API_CORS
 from orders_api.deployment.routes import ROUTES
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 
@@ -57,7 +58,7 @@ def test_functions_use_the_official_powertools_layer_for_their_region_and_archit
         assert function["Properties"]["Layers"] == [expected]
 
 
-def test_functions_find_the_table_and_powertools_settings_in_their_environment(
+def test_functions_find_the_table_powertools_and_cors_settings_in_their_environment(
     synthesis: Synthesis,
 ) -> None:
     table = synthesis.logical_id(synthesis.stack.table)
@@ -67,6 +68,7 @@ def test_functions_find_the_table_and_powertools_settings_in_their_environment(
             TABLE_NAME: {"Ref": table},
             "POWERTOOLS_SERVICE_NAME": "orders-api",
             "POWERTOOLS_METRICS_NAMESPACE": "OrdersApi",
+            **API_CORS.function_environment(),
         }
 
 

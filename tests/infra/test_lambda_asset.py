@@ -25,6 +25,7 @@ from orders_api.bootstrap import TABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
+DEV_ORIGIN = "http://localhost:5173"
 
 DRIVER = """
 import json, sys
@@ -73,6 +74,24 @@ def _asset_of_the_functions(synthesis: Synthesis) -> Path:
     return synthesis.outdir / f"asset.{s3_key.removesuffix('.zip')}"
 
 
+def _cors_environment_of_the_functions(synthesis: Synthesis) -> dict[str, str]:
+    """The CORS variables the stack gives the functions, as deployed."""
+    (variables,) = {
+        json.dumps(
+            {
+                name: value
+                for name, value in function["Properties"]["Environment"]["Variables"].items()
+                if name.startswith("ORDERS_CORS_")
+            },
+            sort_keys=True,
+        )
+        for function in synthesis.resources("AWS::Lambda::Function").values()
+    }
+    environment: dict[str, str] = json.loads(variables)
+    assert environment
+    return environment
+
+
 def test_the_asset_holds_the_runtime_package_parts_and_nothing_else(
     synthesis: Synthesis,
 ) -> None:
@@ -101,6 +120,8 @@ def test_the_asset_answers_proxy_events_with_only_the_layer_and_the_runtime(
     retry["headers"]["Idempotency-Key"] = "retry-7f3a"
     retry["multiValueHeaders"]["Idempotency-Key"] = ["retry-7f3a"]
     get = json.loads((EVENTS / "get_order.json").read_text())
+    get["headers"]["Origin"] = DEV_ORIGIN
+    get["multiValueHeaders"]["Origin"] = [DEV_ORIGIN]
     events = tmp_path / "events.json"
     events.write_text(json.dumps([post, get, retry, retry]))
     asset = _asset_of_the_functions(synthesis)
@@ -115,6 +136,7 @@ def test_the_asset_answers_proxy_events_with_only_the_layer_and_the_runtime(
         TABLE_NAME: "Orders",
         "POWERTOOLS_SERVICE_NAME": "orders-api",
         "POWERTOOLS_METRICS_NAMESPACE": "OrdersApi",
+        **_cors_environment_of_the_functions(synthesis),
     }
     completed = subprocess.run(
         [str(python), "-c", DRIVER, str(asset), str(events)],
@@ -136,6 +158,8 @@ def test_the_asset_answers_proxy_events_with_only_the_layer_and_the_runtime(
 
     assert fetched["statusCode"] == 200, fetched
     assert json.loads(fetched["body"]) == order
+    assert fetched["multiValueHeaders"]["Access-Control-Allow-Origin"] == [DEV_ORIGIN]
+    assert "Access-Control-Allow-Origin" not in created["multiValueHeaders"], "no Origin sent"
 
     assert first_try["statusCode"] == 201, first_try
     assert replay["statusCode"] == 200, "the conditional put returned the first order"
