@@ -68,7 +68,8 @@ class Blocker:
 
     def inspect(self, request: HttpRequest) -> HttpResponse | None:
         self.seen.append(request.method)
-        return HttpResponse.message(403, "Forbidden")
+        # What the web ACL's block becomes: API Gateway's WAF_FILTERED gateway response.
+        return HttpResponse.message(403, "Forbidden", ("x-amzn-ErrorType", "ForbiddenException"))
 
     def stats(self) -> dict[str, object]:
         return {}
@@ -132,3 +133,23 @@ def test_a_refusal_is_readable_by_an_allowed_origin() -> None:
     assert response.status == 401
     assert dict(response.headers)["Access-Control-Allow-Origin"] == "http://127.0.0.1:5173"
     assert dict(response.headers)["Vary"] == "Origin"
+
+
+def test_the_functions_own_response_passes_through_untouched() -> None:
+    function_headers = {"Access-Control-Allow-Origin": "http://localhost:5173", "Vary": "Origin"}
+    response = ApiCors(stage="prod").decorate(
+        request("GET", "/prod/orders/o-1", "http://localhost:5173"),
+        HttpResponse(status=200, headers=tuple(function_headers.items())),
+    )
+
+    assert response.headers == tuple(function_headers.items()), "not added twice"
+
+
+def test_a_web_acl_custom_response_gets_no_cors_headers_as_deployed() -> None:
+    too_many = HttpResponse(status=429, headers=(("Retry-After", "60"),))
+
+    response = ApiCors(stage="prod").decorate(
+        request("POST", "/prod/orders", "http://localhost:5173"), too_many
+    )
+
+    assert response == too_many

@@ -2,13 +2,16 @@
 
 Deployed, a browser meets three things, all configured from `orders_api.deployment.cors`:
 API Gateway's OPTIONS method on every resource (a mock integration, behind the web ACL but with
-no authorizer) answers preflights; the gateway responses (401, 403, 413, 429, 502) and the
-function's responses carry Access-Control-Allow-Origin for an allowed origin. `ApiCors` plays
-all three parts around the gateway.
+no authorizer) answers preflights; the gateway responses (401, 403, 413, 429, 502) carry
+Access-Control-Allow-Origin; the function adds it to its own responses
+(`orders_api.cors_headers`, configured through its environment). `ApiCors` plays the first two
+parts around the gateway; the third is the handler's own code, which the twin runs with the
+same environment, so the function's responses pass through here untouched.
 
 An allowed origin is echoed with `Vary: Origin`; any other gets no CORS header at all, so the
 browser keeps the answer from the page (the request itself is answered as usual, as API Gateway
-does).
+does). Deployed, a gateway response echoes any origin (see docs/cors.md); the twin, stricter,
+only an allowed one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ _CORS_HEADERS = frozenset(
         "access-control-allow-credentials",
     }
 )
+
+_GATEWAY_ERROR_TYPE = "x-amzn-errortype"
 
 
 class ApiCors:
@@ -78,9 +83,11 @@ class ApiCors:
         return self.decorate(request, gateway.handle(request))
 
     def decorate(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        """The response with the CORS headers an allowed origin gets (any others replaced)."""
+        """The response with the CORS headers an allowed origin gets (any others replaced) when
+        API Gateway made it itself, as its gateway responses are configured; the function's
+        responses and a web ACL's custom responses are returned as they are."""
         origin = request.header("origin")
-        if origin is None or not self._policy.allows(origin):
+        if origin is None or not self._policy.allows(origin) or not _is_gateway_response(response):
             return response
         kept = tuple(
             (name, value) for name, value in response.headers if name.lower() not in _CORS_HEADERS
@@ -101,3 +108,9 @@ class ApiCors:
         else:
             return False
         return any(self._routes.match(method, stage_path) for method in self._methods)
+
+
+def _is_gateway_response(response: HttpResponse) -> bool:
+    """API Gateway names the error type on every response it makes itself (a gateway response);
+    a proxy integration's response, or a web ACL's custom response, carries no such header."""
+    return any(name.lower() == _GATEWAY_ERROR_TYPE for name, _ in response.headers)

@@ -206,6 +206,8 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
     options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     _configure_edge_logging()
     configure_function_output(options.function_logs)
+    # As the stack configures the function: the handler adds the CORS headers to its responses.
+    os.environ.update(API_CORS.function_environment())
 
     api_socket = bind(options.host, options.port, "--port")
     try:
