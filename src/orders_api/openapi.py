@@ -77,11 +77,11 @@ def request_examples() -> dict[str, dict[str, Any]]:
     one_mug = NewOrder(items=[LineItem(sku="MUG-01", quantity=2)], note="Gift wrap, please")
     shipped = NewOrder(
         items=[LineItem(sku="MUG-01", quantity=1), LineItem(sku="TEE-BLK-M", quantity=3)],
-        shipping_address=Address(
+        shippingAddress=Address(
             name="Ada Lovelace",
             line1="12 St James's Square",
             city="London",
-            postal_code="SW1Y 4JH",
+            postalCode="SW1Y 4JH",
             country="GB",
         ),
     )

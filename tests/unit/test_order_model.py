@@ -106,3 +106,11 @@ def test_a_typical_order_is_stored_in_well_under_one_kilobyte() -> None:
     import json
 
     assert len(json.dumps(order.to_record()).encode()) < 1024
+
+
+def test_snake_case_field_names_are_unknown_fields_as_in_the_deployed_request_model() -> None:
+    body = _order_body()
+    body["shipping_address"] = body.pop("shippingAddress")
+    with pytest.raises(ValidationError) as raised:
+        NewOrder.model_validate(body)
+    assert "shipping_address" in _fields_named_by(raised.value)

@@ -60,14 +60,21 @@ class _Model(BaseModel):
     )
 
 
-class LineItem(_Model):
+class _WireModel(_Model):
+    """A model read from request bodies: camelCase names only, as the deployed request model
+    (generated from these classes) accepts them; `shipping_address` is an unknown field."""
+
+    model_config = ConfigDict(populate_by_name=False, validate_by_name=False)
+
+
+class LineItem(_WireModel):
     """One SKU and how many of it."""
 
     sku: Sku = Field(description="Stock-keeping unit: upper-case letters, digits and dashes.")
     quantity: Quantity = Field(ge=1, le=MAX_QUANTITY, description="How many, 1-999.")
 
 
-class Address(_Model):
+class Address(_WireModel):
     """Where the order ships to. Personal data: never logged."""
 
     name: Annotated[str, _text(100)]
@@ -81,7 +88,7 @@ class Address(_Model):
     )
 
 
-class NewOrder(_Model):
+class NewOrder(_WireModel):
     """The body of `POST /orders`. The customer is the caller, never a field here."""
 
     items: list[LineItem] = Field(min_length=1, max_length=MAX_LINE_ITEMS)
