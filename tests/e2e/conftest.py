@@ -290,3 +290,34 @@ def anonymous(twin: Twin) -> Iterator[httpx.Client]:
     """HTTP on the stage's invoke URL without any token."""
     with httpx.Client(base_url=twin.api_url, timeout=30) as client:
         yield client
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser). Where either is
+    missing the test is skipped, and the reason shows in pytest's summary."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser test skipped: {CHROMIUM} is missing (apt-get install chromium)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="browser test skipped: Playwright for Python is missing"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS)
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

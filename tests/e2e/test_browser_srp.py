@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,22 +21,11 @@ import pytest
 
 from tests.e2e.conftest import Twin, new_password
 from tests.e2e.test_cognito_clients import confirmed_user, new_email
-from tests.paths import ROOT
+from tests.paths import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BUNDLE = ROOT / "web" / "dist"
-ARTIFACTS = ROOT / "test-artifacts"
 PAGE_TIMEOUT_MS = 60_000
 
 
@@ -50,8 +37,6 @@ class _QuietStaticFiles(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def dev_server() -> Iterator[str]:
     """web/dist served on a free loopback port, as a front end's dev server would; its origin."""
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     if not (BUNDLE / "app.js").exists():
         pytest.skip("the page is not built: run `make web` (npm ci + esbuild into web/dist)")
     handler = functools.partial(_QuietStaticFiles, directory=str(BUNDLE))
@@ -67,10 +52,8 @@ def dev_server() -> Iterator[str]:
 
 
 def test_a_page_on_another_origin_signs_in_with_srp_and_places_an_order(
-    twin: Twin, dev_server: str
+    twin: Twin, dev_server: str, chromium: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     email, password = new_email("browser"), new_password()
     confirmed_user(twin, email, password)
     query = urlencode(
@@ -83,25 +66,24 @@ def test_a_page_on_another_origin_signs_in_with_srp_and_places_an_order(
     )
     console: list[str] = []
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-            page.goto(f"{dev_server}/index.html?{query}", timeout=PAGE_TIMEOUT_MS)
-            page.fill("#email", email)
-            page.fill("#password", password)
-            page.click("#submit")
-            page.wait_for_function(
-                "() => !/^(Waiting|Signing|Signed in)/.test("
-                "document.getElementById('status').textContent)",
-                timeout=PAGE_TIMEOUT_MS,
-            )
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "browser-srp-sign-in.png"), full_page=True)
-            result = json.loads(page.text_content("#result") or "{}")
-        finally:
-            browser.close()
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.goto(f"{dev_server}/index.html?{query}", timeout=PAGE_TIMEOUT_MS)
+        page.fill("#email", email)
+        page.fill("#password", password)
+        page.click("#submit")
+        page.wait_for_function(
+            "() => !/^(Waiting|Signing|Signed in)/.test("
+            "document.getElementById('status').textContent)",
+            timeout=PAGE_TIMEOUT_MS,
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-srp-sign-in.png"), full_page=True)
+        result = json.loads(page.text_content("#result") or "{}")
+    finally:
+        context.close()
 
     assert result.get("status") == 201, (result, console)
     assert result["username"] == email

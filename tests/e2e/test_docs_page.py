@@ -8,27 +8,14 @@ reason in pytest's summary. The screenshot lands in test-artifacts/ (gitignored)
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import Twin, new_password, new_user
-from tests.paths import ROOT
+from tests.e2e.conftest import CHROMIUM, Twin, new_password, new_user
+from tests.paths import ARTIFACTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = ROOT / "test-artifacts"
 UI_TIMEOUT_MS = 60_000
 
 
@@ -56,21 +43,6 @@ def test_a_page_naming_another_host_gets_no_docs(twin: Twin) -> None:
     rebound = httpx.get(twin.base_url + "/docs", headers={"Host": "attacker.example"}, timeout=10)
     assert rebound.status_code == 403
     assert rebound.json() == {"message": "Forbidden"}
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"browser test skipped: {CHROMIUM} is missing (apt-get install chromium)")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="browser test skipped: Playwright for Python is missing"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.mark.browser
