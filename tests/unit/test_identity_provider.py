@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import re
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
-from argon2 import PasswordHasher
 
 from orders_api.deployment.settings import DEFAULT_SETTINGS, PasswordPolicy
 from orders_api.edge.idp import IdentityProvider
@@ -24,45 +22,18 @@ from orders_api.edge.idp.errors import (
     LimitExceeded,
     NotAuthorized,
 )
-from orders_api.edge.idp.passwords import PasswordHashes, check_policy, generate_password
+from orders_api.edge.idp.passwords import check_policy, generate_password
 from orders_api.edge.idp.provider import IDP_DIRECTORY, KEY_FILE, STORE_FILE, new_client_id
 from orders_api.edge.idp.userpool import UserPool
 from tests.fake_issuer import Clock
 
 PASSWORD = "Correct-Horse-9-Battery"
 TARGET = "AWSCognitoIdentityProviderService."
-# Cheap argon2 parameters: these tests are about the rules, not the hash's cost.
-FAST_HASHES = PasswordHashes(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def logs() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def provider(tmp_path: Path, clock: Clock, logs: list[str]) -> Iterator[IdentityProvider]:
-    idp = IdentityProvider.open(
-        tmp_path,
-        region="us-east-1",
-        host="127.0.0.1",
-        port=9229,
-        log=logs.append,
-        clock=clock,
-        hashes=FAST_HASHES,
-    )
-    yield idp
-    idp.close()
-
-
-@pytest.fixture
-def pool(provider: IdentityProvider) -> UserPool:
-    return provider.pool
 
 
 def last_code(logs: list[str]) -> str:

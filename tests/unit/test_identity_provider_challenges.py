@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from pycognito.aws_srp import AWSSRP
 
 from orders_api.edge.idp import IdentityProvider
@@ -22,7 +20,6 @@ from orders_api.edge.idp.errors import (
     LimitExceeded,
     NotAuthorized,
 )
-from orders_api.edge.idp.passwords import PasswordHashes
 from orders_api.edge.idp.provider import IDP_DIRECTORY
 from orders_api.edge.idp.userpool import SRP_SALT, SRP_VERIFIER, UserPool
 from tests.fake_issuer import Clock
@@ -30,7 +27,6 @@ from tests.fake_issuer import Clock
 PASSWORD = "Correct-Horse-9-Battery"
 OTHER_PASSWORD = "Another-Horse-8-Staple"
 TARGET = "AWSCognitoIdentityProviderService."
-FAST_HASHES = PasswordHashes(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 class CognitoFailure(Exception):
@@ -64,31 +60,6 @@ class InProcessCognito:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(time.time())  # SRP timestamps come from the real clock
-
-
-@pytest.fixture
-def logs() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def provider(tmp_path: Path, clock: Clock, logs: list[str]) -> Iterator[IdentityProvider]:
-    idp = IdentityProvider.open(
-        tmp_path,
-        region="us-east-1",
-        host="127.0.0.1",
-        port=9229,
-        log=logs.append,
-        clock=clock,
-        hashes=FAST_HASHES,
-    )
-    yield idp
-    idp.close()
-
-
-@pytest.fixture
-def pool(provider: IdentityProvider) -> UserPool:
-    return provider.pool
 
 
 @pytest.fixture
