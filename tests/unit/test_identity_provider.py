@@ -316,3 +316,16 @@ def test_the_issuer_follows_host_and_port_while_ids_persist(tmp_path: Path) -> N
 
 def test_client_ids_are_26_lowercase_alphanumerics() -> None:
     assert all(re.fullmatch(r"[a-z0-9]{26}", new_client_id()) for _ in range(50))
+
+
+def test_a_lone_surrogate_in_a_request_is_a_serialization_error_not_a_crash() -> None:
+    from orders_api.edge.idp.errors import SerializationError
+    from orders_api.edge.idp.protocol import parse_body
+
+    body = b'{"AuthFlow":"USER_PASSWORD_AUTH","AuthParameters":{"PASSWORD":"ab\\ud800cd"}}'
+    with pytest.raises(SerializationError):
+        parse_body(body)
+    assert (
+        parse_body('{"USERNAME":"zo\u00eb \U0001f600"}'.encode())["USERNAME"]
+        == "zo\u00eb \U0001f600"
+    )

@@ -32,6 +32,12 @@ def parse_body(body: bytes) -> dict[str, Any]:
         raise SerializationError("Start of structure or map found where not expected.") from exc
     if not isinstance(payload, dict):
         raise SerializationError("Start of structure or map found where not expected.")
+    try:
+        # JSON may escape a lone UTF-16 surrogate ("\ud800"), which no UTF-8 string holds:
+        # refuse it here rather than fail later while hashing a password.
+        json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise SerializationError("Strings must be valid Unicode.") from exc
     return payload
 
 
