@@ -115,11 +115,12 @@ def test_a_client_retry_with_the_same_key_later_is_still_a_replay() -> None:
 def test_concurrent_invocations_in_several_environments_never_see_each_others_requests(
     tmp_path: Path,
 ) -> None:
-    repository = SQLiteOrderRepository(tmp_path / "orders.sqlite3")
-    bootstrap.install(OrderService(repository))
     environments = ExecutionEnvironments(
         lambda: load_function(fresh_module_copy("orders_api.handler")), count=8
     )
+    # As in the twin: an invocation waiting for its commit lets the others run meanwhile.
+    repository = SQLiteOrderRepository(tmp_path / "orders.sqlite3", environments.others_may_run)
+    bootstrap.install(OrderService(repository))
     template = _post_event("")
 
     def place(number: int) -> tuple[str, str, dict[str, Any]]:
@@ -129,6 +130,8 @@ def test_concurrent_invocations_in_several_environments_never_see_each_others_re
         event["headers"]["Idempotency-Key"] = key
         event["multiValueHeaders"]["Idempotency-Key"] = [key]
         event["body"] = json.dumps({"items": [{"sku": "MUG-01", "quantity": 1}], "note": key})
+        # A path of its own, so that a Location built from another request's event shows.
+        event["requestContext"]["path"] = f"/{key}/orders"
         return customer, key, environments(event, _Context())
 
     switch_interval = sys.getswitchinterval()
@@ -147,5 +150,6 @@ def test_concurrent_invocations_in_several_environments_never_see_each_others_re
         if result["statusCode"] != 201
         or json.loads(result["body"])["customerId"] != customer
         or json.loads(result["body"])["note"] != key
+        or not result["multiValueHeaders"]["Location"][0].startswith(f"/{key}/orders/")
     ]
     assert mixed_up == []

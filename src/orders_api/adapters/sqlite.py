@@ -17,6 +17,8 @@ import json
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,8 +60,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class SQLiteOrderRepository:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        while_waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> None:
+        """`while_waiting` is entered while a caller waits for its commit (the local twin lets
+        its other execution environments run then)."""
         self._path = Path(path)
+        self._while_waiting = while_waiting
         self._path.parent.mkdir(parents=True, exist_ok=True)
         self._writer_connection = _connect(self._path)
         self._writer_connection.execute(_SCHEMA)
@@ -85,7 +94,8 @@ class SQLiteOrderRepository:
         if self._closed:
             raise StorageUnavailable("sqlite: the repository is closed")
         self._pending.put(write)
-        write.done.wait()
+        with self._while_waiting():
+            write.done.wait()
         if write.error is not None:
             raise write.error
         return write.existing

@@ -23,10 +23,13 @@ import importlib.util
 import itertools
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from orders_api.edge.lambda_runtime import LambdaHandler
 
@@ -69,13 +72,35 @@ class ExecutionEnvironments:
         handler: LambdaHandler | None = getattr(self._local, "handler", None)
         if handler is None:
             handler = self._local.handler = self._load()
-        # Powertools keeps the request being resolved on a class attribute that every resolver
-        # in the process shares (BaseRouter.current_event), module copies or not: two
-        # invocations at once read each other's event, and a caller could be answered with
-        # another customer's order. Each Lambda environment is its own process; here the
-        # invocations themselves take turns.
+        # Powertools keeps the request being resolved on class attributes that every resolver
+        # in the process shares (BaseRouter.current_event, .lambda_context), module copies or
+        # not: two invocations at once would read each other's event, and a caller could be
+        # answered with another customer's order. Each Lambda environment is its own process;
+        # here the invocations take turns, and hand over only while waiting on storage.
         with _invocation_lock:
-            return handler(event, context)
+            self._local.invoking = True
+            try:
+                return handler(event, context)
+            finally:
+                self._local.invoking = False
+
+    @contextmanager
+    def others_may_run(self) -> Iterator[None]:
+        """Entered by a function while it waits on I/O (a commit's fsync): other environments
+        run meanwhile, so that their writes can share the commit. Powertools' shared request
+        state is put back before this environment goes on. Outside an invocation: no effect."""
+        if not getattr(self._local, "invoking", False):
+            yield
+            return
+        event = BaseRouter.__dict__.get("current_event")
+        lambda_context = BaseRouter.__dict__.get("lambda_context")
+        _invocation_lock.release()
+        try:
+            yield
+        finally:
+            _invocation_lock.acquire()
+            BaseRouter.current_event = event  # type: ignore[assignment]
+            BaseRouter.lambda_context = lambda_context  # type: ignore[assignment]
 
     def close(self) -> None:
         self.executor.shutdown(wait=True, cancel_futures=False)

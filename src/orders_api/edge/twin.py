@@ -25,6 +25,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Generator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -35,6 +36,7 @@ import uvicorn
 from orders_api import bootstrap
 from orders_api.deployment.cors import API_CORS
 from orders_api.deployment.settings import DEFAULT_SETTINGS, OUTPUT_KEYS, DeploymentSettings
+from orders_api.domain import StorageError
 from orders_api.edge.authorizer import CognitoAuthorizer
 from orders_api.edge.cors import ApiCors
 from orders_api.edge.docs_page import DOCS_PATH, DocsPage
@@ -113,41 +115,34 @@ def load_function(handler_module: ModuleType | None = None) -> LambdaHandler:
     return invoke
 
 
-def open_storage(options: TwinOptions) -> tuple[OrderService, str, str]:
-    """The order service on the chosen storage, its kind, and the output's TableName."""
+def open_storage(
+    options: TwinOptions,
+    while_waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> tuple[OrderService, str, str]:
+    """The order service on the chosen storage, its kind, and the output's TableName.
+    `while_waiting` is entered while a request waits for its SQLite commit."""
     if options.dynamodb_endpoint:
-        from orders_api.adapters.dynamodb import DynamoDBOrderRepository, make_client
+        from botocore.exceptions import BotoCoreError
+
+        from orders_api.adapters.dynamodb import (
+            DynamoDBOrderRepository,
+            create_table_if_missing,
+            make_client,
+        )
 
         if not options.table_name:
             raise TwinStartupError("--dynamodb-endpoint needs --table NAME")
         client = make_client(endpoint_url=options.dynamodb_endpoint, region=options.settings.region)
-        ensure_table(client, options.table_name)
+        try:
+            create_table_if_missing(client, options.table_name)
+        except (StorageError, BotoCoreError) as exc:
+            raise TwinStartupError(f"cannot reach DynamoDB: {type(exc).__name__}") from exc
         repository = DynamoDBOrderRepository(options.table_name, client)
         return OrderService(repository), "dynamodb", options.table_name
     from orders_api.adapters.sqlite import SQLiteOrderRepository
 
     path = options.data_dir / SQLITE_FILE
-    return OrderService(SQLiteOrderRepository(path)), "sqlite", str(path)
-
-
-def ensure_table(client: Any, table_name: str) -> None:
-    """Create the orders table as deployed (pk orderId S, on-demand) unless it exists."""
-    try:
-        client.describe_table(TableName=table_name)
-        return
-    except client.exceptions.ResourceNotFoundException:
-        pass
-    except Exception as exc:
-        raise TwinStartupError(f"cannot reach DynamoDB: {type(exc).__name__}") from exc
-    client.create_table(
-        TableName=table_name,
-        AttributeDefinitions=[{"AttributeName": "orderId", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "orderId", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.get_waiter("table_exists").wait(
-        TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-    )
+    return OrderService(SQLiteOrderRepository(path, while_waiting)), "sqlite", str(path)
 
 
 def bind(host: str, port: int, option: str) -> socket.socket:
@@ -229,19 +224,19 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         settings=settings.auth,
         log=log_from_idp,
     )
-    service, storage_kind, table_name = open_storage(options)
+    # One request at a time per environment, up to the deployed concurrency; with the
+    # function's logs on, one environment keeps their request ids exact.
+    environments = ExecutionEnvironments(
+        lambda: load_function(fresh_module_copy("orders_api.handler")),
+        1 if options.function_logs else settings.function.reserved_concurrency,
+    )
+    service, storage_kind, table_name = open_storage(options, environments.others_may_run)
     bootstrap.install(service)
     authorizer = CognitoAuthorizer(
         issuer=idp.issuer,
         client_id=idp.client_id,
         cache_ttl_seconds=settings.auth.authorizer_cache_seconds,
         jwks_url=idp.jwks_url,
-    )
-    # One request at a time per environment, up to the deployed concurrency; with the
-    # function's logs on, one environment keeps their request ids exact.
-    environments = ExecutionEnvironments(
-        lambda: load_function(fresh_module_copy("orders_api.handler")),
-        1 if options.function_logs else settings.function.reserved_concurrency,
     )
     gateway = Gateway(
         handler=environments,
