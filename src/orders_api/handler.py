@@ -6,8 +6,10 @@ a response in exactly one place (`responses.py`).
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -82,16 +84,28 @@ def get_order(
     return responses.json(200, order)
 
 
+_LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
 def _location_of(order_id: str) -> str:
     """The new order's path as the client called it: stage and base path included."""
     called_path = app.current_event.request_context.path or app.current_event.path
     return f"{called_path.rstrip('/')}/{order_id}"
 
 
+def _with_cors_headers(function: _LambdaHandler) -> _LambdaHandler:
+    """The function's responses with CORS headers for an allowed Origin (see `response_cors`)."""
+
+    @functools.wraps(function)
+    def with_cors_headers(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        result = function(event, context)
+        return result if response_cors is None else response_cors.apply(event, result)
+
+    return with_cors_headers
+
+
+@_with_cors_headers
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = app.resolve(event, context)
-    if response_cors is None:
-        return result
-    return response_cors.apply(event, result)
+    return app.resolve(event, context)
