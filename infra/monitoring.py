@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -98,6 +98,27 @@ class Monitoring(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
+        # The stack's topic policy replaces SNS's default one (which let the account's own
+        # services publish), so each publisher is allowed here, for this account only.
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name=f"{self.alarm_name_prefix}*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="BudgetsPublish",
@@ -157,6 +178,9 @@ class Monitoring(Construct):
                 for kind, percent in BUDGET_NOTIFICATIONS
             ],
         )
+        # The topic policy that lets Budgets publish (a child of the topic) is created before
+        # the budget; a reference to the topic's ARN alone orders only the topic.
+        self.budget.node.add_dependency(self.topic)
 
     def _budget_subscribers(self, email: str | None) -> list[budgets.CfnBudget.SubscriberProperty]:
         subscribers = [

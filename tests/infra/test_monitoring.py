@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat
 from synthesized import Synthesis
 
 from infra.monitoring import BUDGET_NOTIFICATIONS
@@ -127,3 +128,36 @@ def test_the_monthly_budget_warns_at_80_percent_forecast_and_100_percent_actual(
 
 def test_there_is_one_dashboard(synthesis: Synthesis) -> None:
     assert len(synthesis.resources("AWS::CloudWatch::Dashboard")) == len(DASHBOARDS) == 1
+
+
+def test_the_topic_policy_lets_this_account_s_alarms_and_budgets_publish(
+    synthesis: Synthesis,
+) -> None:
+    """The stack's topic policy replaces SNS's default one: each publisher needs its own allow."""
+    policy = synthesis.only("AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    allows = {
+        s["Principal"]["Service"]: s
+        for s in policy["Statement"]
+        if s["Effect"] == "Allow" and s["Action"] == "sns:Publish"
+    }
+    assert set(allows) == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    account = {"Ref": "AWS::AccountId"}
+    for statement in allows.values():
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": account}
+    alarms_arn = allows["cloudwatch.amazonaws.com"]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert synthesis.stack.resolve(alarms_arn) == synthesis.stack.resolve(
+        synthesis.stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name="OrdersApi-*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+    )
+
+
+def test_the_budget_is_created_after_the_topic_policy_that_lets_it_publish(
+    synthesis: Synthesis,
+) -> None:
+    (policy_id,) = synthesis.resources("AWS::SNS::TopicPolicy")
+    budget = synthesis.only("AWS::Budgets::Budget")
+    assert policy_id in budget.get("DependsOn", [])
