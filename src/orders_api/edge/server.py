@@ -61,7 +61,10 @@ class TwinApp:
         if scope["path"] == READY_PATH and scope["method"] in ("GET", "HEAD"):
             await _send(send, HttpResponse.json(200, self._readiness()), scope["method"])
             return
-        body, too_large = await self._read_body(scope, receive)
+        read = await self._read_body(scope, receive)
+        if read is None:
+            return  # the client left mid-body: API Gateway never invokes for half a request
+        body, too_large = read
         if too_large:
             rejected = self._gateway.reject_too_large()
             if self._cors is not None:
@@ -78,7 +81,8 @@ class TwinApp:
             return self._gateway.handle(request)
         return self._cors.respond(request, self._gateway)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, bool]:
+    async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes, bool] | None:
+        """The body and whether it is over the limit; None when the client disconnected first."""
         declared = _content_length(scope)
         too_large = declared is not None and declared > self._max_body
         chunks: list[bytes] = []
@@ -87,7 +91,7 @@ class TwinApp:
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             more = message.get("more_body", False)
