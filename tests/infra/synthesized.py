@@ -28,7 +28,14 @@ class Synthesis:
     checkov_log: Path
 
     def cfn_lint_findings(self) -> list[dict[str, Any]]:
-        return list(_finished(self.cfn_lint, self.cfn_lint_log) or [])
+        """cfn-lint's findings; it writes a JSON list, `[]` when it finds nothing, so anything
+        else (a crash, no output) is an error here rather than a clean template."""
+        findings = _finished(self.cfn_lint, self.cfn_lint_log)
+        if not isinstance(findings, list):
+            raise AssertionError(
+                f"cfn-lint wrote no findings list (exit {self.cfn_lint.returncode}): {findings!r}"
+            )
+        return findings
 
     def checkov_report(self) -> dict[str, Any]:
         report = _finished(self.checkov, self.checkov_log)
