@@ -65,6 +65,8 @@ def synthesis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesis]:
         ],
         stdout=checkov_log,
         stderr=subprocess.DEVNULL,
+        # Otherwise checkov asks pypi.org for a newer version of itself when it starts.
+        env={**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
     )
     try:
         yield Synthesis(
