@@ -18,6 +18,7 @@ from orders_api.deployment.waf import (
 )
 from orders_api.edge.http import HttpRequest
 from orders_api.edge.waf import WafEngine
+from orders_api.edge.waf.rate import SlidingWindowCounter
 
 ORDER = json.dumps({"items": [{"sku": "SKU-1", "quantity": 1}]}).encode()
 HEADERS = (
@@ -144,6 +145,41 @@ def test_paths_outside_the_scope_down_statement_are_neither_counted_nor_limited(
     answers = [engine.inspect(request(method="GET", path="/health", body=b"")) for _ in range(30)]
     assert answers == [None] * 30
     assert engine.inspect(request()) is None
+
+
+def test_at_the_key_bound_idle_keys_are_dropped_and_active_ones_kept() -> None:
+    clock = FakeClock()
+    counter = SlidingWindowCounter(limit=2, window=60, clock=clock, max_keys=3)
+    counter.hit("idle-1")
+    counter.hit("idle-2")
+    clock.now += 30
+    counter.hit("active")
+    counter.hit("active")
+    clock.now += 40  # the idle keys' requests have left the window, not the active key's
+    counter.hit("new")
+    assert [counter.count(key) for key in ("active", "new")] == [2, 1]
+    assert counter.hit("active") is True  # its history survived the eviction
+
+
+def test_at_the_key_bound_with_every_key_active_the_least_recently_seen_is_dropped() -> None:
+    clock = FakeClock()
+    counter = SlidingWindowCounter(limit=1, window=60, clock=clock, max_keys=2)
+    counter.hit("first")
+    counter.hit("second")
+    counter.hit("first")  # now the most recently seen
+    counter.hit("third")
+    assert [counter.count(key) for key in ("first", "second", "third")] == [2, 0, 1]
+
+
+def test_limited_keys_counts_the_keys_over_the_limit_in_the_trailing_window() -> None:
+    clock = FakeClock()
+    counter = SlidingWindowCounter(limit=2, window=60, clock=clock)
+    for _ in range(3):
+        counter.hit("noisy")
+    counter.hit("quiet")
+    assert counter.limited_keys() == 1
+    clock.now += 61
+    assert counter.limited_keys() == 0
 
 
 def forwarded_policy(fallback: Fallback) -> object:

@@ -11,7 +11,7 @@ as soon as its count over the trailing window is back at the limit. Local is str
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 MAX_TRACKED_KEYS = 100_000
@@ -19,26 +19,35 @@ MAX_TRACKED_KEYS = 100_000
 
 
 class SlidingWindowCounter:
-    """Thread-safe per-key request timestamps over a trailing window of `window` seconds."""
+    """Thread-safe per-key request timestamps over a trailing window of `window` seconds,
+    for at most `max_keys` keys."""
 
-    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        clock: Callable[[], float],
+        max_keys: int = MAX_TRACKED_KEYS,
+    ) -> None:
         self.limit = limit
         self.window = window
         self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
+        self._max_keys = max_keys
+        # In order of each key's latest request: the idle keys come first.
+        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> bool:
         """Count one request for `key`; True when the key is now over the limit."""
         now = self._clock()
         with self._lock:
-            hits = self._hits.pop(key, None)
+            hits = self._hits.get(key)
             if hits is None:
+                self._make_room(now)
                 # Only the newest limit + 1 timestamps decide whether the key is over.
-                hits = deque(maxlen=self.limit + 1)
-                if len(self._hits) >= MAX_TRACKED_KEYS:
-                    self._evict(now)
-            self._hits[key] = hits  # re-inserted: the dict keeps keys in recency order
+                hits = self._hits[key] = deque(maxlen=self.limit + 1)
+            else:
+                self._hits.move_to_end(key)
             hits.append(now)
             horizon = now - self.window
             while hits and hits[0] <= horizon:
@@ -55,16 +64,17 @@ class SlidingWindowCounter:
         """How many keys are over the limit right now."""
         horizon = self._clock() - self.window
         with self._lock:
+            # A key is over when all of its limit + 1 kept timestamps are inside the window.
             return sum(
-                1
-                for hits in self._hits.values()
-                if sum(1 for stamp in hits if stamp > horizon) > self.limit
+                1 for hits in self._hits.values() if len(hits) > self.limit and hits[0] > horizon
             )
 
-    def _evict(self, now: float) -> None:
+    def _make_room(self, now: float) -> None:
+        """At the bound, drop every idle key, or else the least recently seen one."""
+        if len(self._hits) < self._max_keys:
+            return
         horizon = now - self.window
-        idle = [key for key, hits in self._hits.items() if not hits or hits[-1] <= horizon]
-        for key in idle:
-            del self._hits[key]
-        while len(self._hits) >= MAX_TRACKED_KEYS:
-            del self._hits[next(iter(self._hits))]
+        while self._hits and next(iter(self._hits.values()))[-1] <= horizon:
+            self._hits.popitem(last=False)
+        if len(self._hits) >= self._max_keys:
+            self._hits.popitem(last=False)
