@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import stat
+import threading
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
+from argon2 import PasswordHasher
 
 from orders_api.deployment.settings import DEFAULT_SETTINGS, PasswordPolicy
 from orders_api.edge.idp import IdentityProvider
@@ -22,7 +24,7 @@ from orders_api.edge.idp.errors import (
     LimitExceeded,
     NotAuthorized,
 )
-from orders_api.edge.idp.passwords import check_policy, generate_password
+from orders_api.edge.idp.passwords import PasswordHashes, check_policy, generate_password
 from orders_api.edge.idp.provider import IDP_DIRECTORY, KEY_FILE, STORE_FILE, new_client_id
 from orders_api.edge.idp.userpool import UserPool
 from tests.fake_issuer import Clock
@@ -329,3 +331,53 @@ def test_a_lone_surrogate_in_a_request_is_a_serialization_error_not_a_crash() ->
         parse_body('{"USERNAME":"zo\u00eb \U0001f600"}'.encode())["USERNAME"]
         == "zo\u00eb \U0001f600"
     )
+
+
+class _HeldWrongGuess(PasswordHashes):
+    """Cheap hashes whose check of one wrong guess waits until the test lets it finish."""
+
+    def __init__(self, wrong_guess: str) -> None:
+        super().__init__(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        self._wrong_guess = wrong_guess
+        self.checking = threading.Event()
+        self.finish = threading.Event()
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        if password == self._wrong_guess:
+            self.checking.set()
+            self.finish.wait(timeout=30)
+        return super().verify(stored_hash, password)
+
+
+def test_a_wrong_password_being_checked_does_not_undo_a_password_set_meanwhile(
+    pool: UserPool, logs: list[str]
+) -> None:
+    confirmed(pool, logs)
+    wrong_guess, new_password = "Wrong-Password-1", "Brand-New-Password-7"
+    pool.hashes = hashes = _HeldWrongGuess(wrong_guess)
+    refusals: list[Exception] = []
+
+    def guess() -> None:
+        try:
+            pool.authenticate("ada@example.com", wrong_guess)
+        except NotAuthorized as refusal:
+            refusals.append(refusal)
+
+    guesser = threading.Thread(target=guess)
+    guesser.start()
+    assert hashes.checking.wait(timeout=30)
+    resetter = threading.Thread(
+        target=pool.admin_set_user_password,
+        args=("ada@example.com", new_password),
+        kwargs={"permanent": True},
+    )
+    resetter.start()
+    resetter.join(timeout=1)  # time enough to finish first, were it not kept waiting
+    hashes.finish.set()
+    guesser.join(timeout=30)
+    resetter.join(timeout=30)
+
+    assert len(refusals) == 1
+    assert pool.authenticate("ada@example.com", new_password).username == "ada@example.com"
+    with pytest.raises(NotAuthorized):
+        pool.authenticate("ada@example.com", PASSWORD)

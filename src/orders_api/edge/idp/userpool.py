@@ -8,6 +8,11 @@ Whenever a password is set, its argon2id hash and its SRP verifier and salt are 
 verifier in `User.extras`), never the password. Records written before SRP existed have no
 verifier: those users still sign in with USER_PASSWORD_AUTH, and SRP refuses them like a wrong
 password until their password is set again.
+
+A user's record is read, changed and written back whole, so the operations that change one run
+one at a time per user (`_serialized_per_user`): otherwise a wrong password being checked could
+write back the password it read after a reset replaced it, and parallel guesses would each
+count one failure among them.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from orders_api.deployment.settings import AuthSettings
 from orders_api.edge.cognito_srp import MalformedSrpValue, SrpChallenges, make_verifier
@@ -72,6 +80,10 @@ _RESET_CODE_EXPIRES_AT = "reset_code_expires_at"
 _RESET_CODE_FAILURES = "reset_code_failures"
 _DECOY_SALT_KEY_SETTING = "srp_decoy_salt_key"
 _SALT_BYTES = 16
+_USER_LOCK_STRIPES = 64
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +110,19 @@ class SignIn:
 
 def _code_digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _serialized_per_user(
+    method: Callable[Concatenate[UserPool, str, _P], _R],
+) -> Callable[Concatenate[UserPool, str, _P], _R]:
+    """Run a method whose first argument is a username while holding that user's lock."""
+
+    @wraps(method)
+    def serialized(pool: UserPool, username: str, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with pool._user_lock(username):
+            return method(pool, username, *args, **kwargs)
+
+    return serialized
 
 
 class UserPool:
@@ -132,6 +157,8 @@ class UserPool:
         )
         self._challenges: dict[str, ChallengeSession] = {}
         self._challenges_lock = threading.Lock()
+        # Striped rather than one lock per user, so that unknown usernames leave nothing behind.
+        self._user_locks = tuple(threading.Lock() for _ in range(_USER_LOCK_STRIPES))
         self.srp = SrpChallenges(
             user_pool_id, clock=lambda: datetime.fromtimestamp(self.clock(), UTC)
         )
@@ -144,6 +171,12 @@ class UserPool:
         self._decoy_verifier = make_verifier(
             user_pool_id, "decoy", secrets.token_urlsafe(32)
         ).verifier_hex
+
+    @contextmanager
+    def _user_lock(self, username: str) -> Iterator[None]:
+        """Held while one user's record is read, changed and written back; never nested."""
+        with self._user_locks[hash(username_key(username)) % _USER_LOCK_STRIPES]:
+            yield
 
     # Who may call
 
@@ -181,6 +214,7 @@ class UserPool:
         self.log(f"identity: sign-up confirmation code for {destination}: {code}")
         return SignUpResult(user, destination)
 
+    @_serialized_per_user
     def confirm_sign_up(self, username: str, code: str) -> None:
         user = self.store.user(username)
         if user is None:
@@ -218,6 +252,7 @@ class UserPool:
             raise UserNotFound(_NO_SUCH_USER)
         return user
 
+    @_serialized_per_user
     def admin_confirm_sign_up(self, username: str) -> None:
         user = self.admin_user(username)
         if user.status != "UNCONFIRMED":
@@ -260,6 +295,7 @@ class UserPool:
             self.log(f"identity: temporary password for {masked_destination(username)}: {password}")
         return user
 
+    @_serialized_per_user
     def admin_set_user_password(self, username: str, password: str, *, permanent: bool) -> None:
         user = self.admin_user(username)
         check_policy(password, self.settings.password_policy)
@@ -289,6 +325,7 @@ class UserPool:
 
     # Sign-in
 
+    @_serialized_per_user
     def authenticate(self, username: str, password: str) -> User:
         """The user whose password this is; NotAuthorized for anything else, unknown users
         included. The caller decides what a FORCE_CHANGE_PASSWORD user gets."""
@@ -343,6 +380,7 @@ class UserPool:
             raise InvalidParameter("SRP_A is not a valid SRP value.") from exc
         return {**parameters, "USERNAME": user_id}
 
+    @_serialized_per_user
     def verify_srp(
         self, username: str, secret_block: str, timestamp: str, claim_signature: str
     ) -> User:
@@ -441,19 +479,21 @@ class UserPool:
             or username_key(challenge.username) != username_key(username)
         ):
             raise NotAuthorized(_INVALID_SESSION)
-        user = self.store.user(challenge.username)
-        if user is None or user.status != "FORCE_CHANGE_PASSWORD":
-            raise NotAuthorized(_INVALID_SESSION)
-        user.attributes = user_attributes(user.username, {**user.attributes, **attributes})
-        self._set_password(user, new_password)
-        user.status = "CONFIRMED"
-        user.extras.pop("temporary_password_expires_at", None)
-        user.modified_at = self.clock()
-        self.store.save_user(user)
+        with self._user_lock(challenge.username):
+            user = self.store.user(challenge.username)
+            if user is None or user.status != "FORCE_CHANGE_PASSWORD":
+                raise NotAuthorized(_INVALID_SESSION)
+            user.attributes = user_attributes(user.username, {**user.attributes, **attributes})
+            self._set_password(user, new_password)
+            user.status = "CONFIRMED"
+            user.extras.pop("temporary_password_expires_at", None)
+            user.modified_at = self.clock()
+            self.store.save_user(user)
         return user
 
     # Forgotten and changed passwords
 
+    @_serialized_per_user
     def forgot_password(self, username: str) -> str:
         """Send a reset code (to the log); where it went, masked.
 
@@ -480,6 +520,7 @@ class UserPool:
         self.log(f"identity: password reset code for {destination}: {code}")
         return destination
 
+    @_serialized_per_user
     def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
         """Set a new password with the code ForgotPassword sent; five wrong codes burn it."""
         check_policy(password, self.settings.password_policy)
@@ -511,22 +552,26 @@ class UserPool:
 
     def change_password(self, access_token: str, previous: str, proposed: str) -> None:
         """ChangePassword: a signed-in user replaces a password they can still prove."""
-        user = self.user_of_access_token(access_token)
-        now = self.clock()
-        if now < user.locked_until:
-            raise LimitExceeded("Attempt limit exceeded, please try after some time.")
-        if not self.hashes.verify(user.password_hash, previous):
-            self._record_failed_sign_in(user, now)
-            raise NotAuthorized(INCORRECT_CREDENTIALS)
-        check_policy(proposed, self.settings.password_policy)
-        self._set_password(user, proposed)
-        user.modified_at = now
-        self.store.save_user(user)
+        claims = self.tokens.verify_access_token(access_token)
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            now = self.clock()
+            if now < user.locked_until:
+                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+            if not self.hashes.verify(user.password_hash, previous):
+                self._record_failed_sign_in(user, now)
+                raise NotAuthorized(INCORRECT_CREDENTIALS)
+            check_policy(proposed, self.settings.password_policy)
+            self._set_password(user, proposed)
+            user.modified_at = now
+            self.store.save_user(user)
 
     # Signed-in users
 
     def user_of_access_token(self, access_token: str) -> User:
-        claims = self.tokens.verify_access_token(access_token)
+        return self._user_of_claims(self.tokens.verify_access_token(access_token))
+
+    def _user_of_claims(self, claims: dict[str, Any]) -> User:
         session = self.store.session(str(claims.get("origin_jti", "")))
         if session is None or session.revoked:
             raise NotAuthorized("Access Token has been revoked")
