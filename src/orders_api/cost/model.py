@@ -99,24 +99,23 @@ def route_traffic(
     workload: Workload, design: Design, deployment: Deployment, assumptions: Assumptions
 ) -> Traffic:
     total = workload.requests_per_month
-    would_block = total * workload.waf_blocked_share
-    unauthorized = total * workload.unauthorized_share
-    invalid = total * workload.invalid_share
+    # The stage throttle caps what gets past WAF; throttled requests are neither billed nor run.
+    # It caps the volume served, rather than scaling each count by a quotient, so that every
+    # count stays a non-decreasing function of the traffic, to the last digit.
+    reaching_share = 1 - workload.waf_blocked_share if design.waf else Decimal(1)
+    ceiling = deployment.throttle_rate_limit * SECONDS_PER_MONTH
+    served = min(total, ceiling / reaching_share) if reaching_share else total
+    would_block = served * workload.waf_blocked_share
+    unauthorized = served * workload.unauthorized_share
+    invalid = served * workload.invalid_share
     if design.waf:
-        blocked = would_block
-        admitted = total - blocked - unauthorized - invalid
+        blocked = total * workload.waf_blocked_share
+        admitted = served - would_block - unauthorized - invalid
     else:
         blocked = Decimal(0)
         with_token = would_block * workload.blocked_with_valid_token_share
         unauthorized += would_block - with_token
-        admitted = total - unauthorized - invalid
-    # The stage throttle caps what gets past WAF; throttled requests are neither billed nor run.
-    reaching_api = total - blocked
-    ceiling = deployment.throttle_rate_limit * SECONDS_PER_MONTH
-    admitted_fraction = min(Decimal(1), ceiling / reaching_api) if reaching_api else Decimal(1)
-    unauthorized *= admitted_fraction
-    invalid *= admitted_fraction
-    admitted *= admitted_fraction
+        admitted = served - unauthorized - invalid
     if design.api is ApiKind.REST:
         validator_refused, invocations = invalid, admitted
     else:
@@ -126,7 +125,7 @@ def route_traffic(
         arriving=total,
         waf_evaluated=total if design.waf else Decimal(0),
         waf_blocked=blocked,
-        throttled=reaching_api * (1 - admitted_fraction),
+        throttled=(total - served) * reaching_share,
         unauthorized=unauthorized,
         validator_refused=validator_refused,
         invocations=invocations,
