@@ -76,7 +76,7 @@ def request_filter(arguments: argparse.Namespace) -> WafEngine | None:
         return None
     policy = DEFAULT_POLICY
     if arguments.rate_limit is not None or arguments.rate_window is not None:
-        limit = arguments.rate_limit or policy.rate_rule.limit
+        limit = policy.rate_rule.limit if arguments.rate_limit is None else arguments.rate_limit
         try:
             policy = with_rate_limit(policy, limit, arguments.rate_window)
         except PolicyError as exc:
