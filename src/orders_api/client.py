@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -182,11 +183,18 @@ class SessionStore:
 
     def save(self, session: Session) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(asdict(session), handle)
-        os.replace(temporary, self.path)
+        # mkstemp: a new file of mode 0600 under a fresh name, so neither a leftover with a
+        # looser mode nor a concurrent login writing the same name can expose the tokens.
+        descriptor, temporary = tempfile.mkstemp(
+            dir=self.directory, prefix=f"{self.path.stem}-", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(asdict(session), handle)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     def clear(self) -> bool:
         try:
