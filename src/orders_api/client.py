@@ -384,7 +384,7 @@ class OrdersClient:
     def _call(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> ApiResponse:
-        session = self._session()
+        session = self.session()
         response = self._send(method, path, body, {**headers, "Authorization": session.id_token})
         if response.status == 401 and session.refresh_token:  # expired or revoked: renew once
             session = self._refreshed(session)
@@ -395,7 +395,9 @@ class OrdersClient:
             raise ApiError(response.status, response.body)
         return response
 
-    def _session(self) -> Session:
+    def session(self) -> Session:
+        """The cached session, renewed first if its ID token is about to expire; NotLoggedIn
+        when there is none."""
         session = self._store.load()
         if session is None:
             raise NotLoggedIn("not logged in: run `orders-api login EMAIL` first")

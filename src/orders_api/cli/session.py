@@ -14,13 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from orders_api.client import (
-    ClientProblem,
-    IdentityClient,
-    NotLoggedIn,
-    SessionStore,
-    StackOutputs,
-)
+from orders_api.client import ClientProblem, OrdersClient, StackOutputs
 
 # Output keys as the stack and the twin name them, mapped to the client's fields.
 _OUTPUT_FIELDS = {
@@ -68,14 +62,7 @@ def _reporting(command: Any) -> Any:
 
 
 def _token(arguments: argparse.Namespace) -> int:
-    outputs = StackOutputs.load(arguments.outputs)
-    store = SessionStore(outputs)
-    session = store.load()
-    if session is None:
-        raise NotLoggedIn("not logged in: run `orders-api login EMAIL` first")
-    if session.expired():
-        session = IdentityClient(outputs).refresh(session)
-        store.save(session)
+    session = OrdersClient(StackOutputs.load(arguments.outputs)).session()
     if arguments.json:
         print(json.dumps({"idToken": session.id_token, "expiresAt": int(session.expires_at)}))
     else:
