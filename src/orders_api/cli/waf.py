@@ -30,9 +30,8 @@ from orders_api.deployment.waf import (
     PolicyError,
     with_rate_limit,
 )
+from orders_api.edge.server import READY_PATH
 from orders_api.edge.waf import WafEngine
-
-READY_PATH = "/__twin/ready"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
