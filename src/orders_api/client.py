@@ -307,6 +307,7 @@ class _BotoErrors:
 
     def __init__(self, outputs: StackOutputs) -> None:
         self._where = outputs.idp_endpoint or f"Cognito in {outputs.region}"
+        self._local = outputs.is_local
 
     def __enter__(self) -> None:
         return None
@@ -317,7 +318,7 @@ class _BotoErrors:
             message = error.response.get("Error", {}).get("Message", "")
             raise SignInRefused(f"{code}: {message}") from error
         if isinstance(error, BotoCoreError):
-            hint = " Is `orders-api serve` running?" if "127.0.0.1" in self._where else ""
+            hint = " Is `orders-api serve` running?" if self._local else ""
             raise NotReachable(f"cannot reach the identity provider at {self._where}.{hint}") from (
                 error
             )
