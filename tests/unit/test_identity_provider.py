@@ -381,3 +381,12 @@ def test_a_wrong_password_being_checked_does_not_undo_a_password_set_meanwhile(
     assert pool.authenticate("ada@example.com", new_password).username == "ada@example.com"
     with pytest.raises(NotAuthorized):
         pool.authenticate("ada@example.com", PASSWORD)
+
+
+def test_forgot_password_masks_the_username_as_asked_so_case_does_not_reveal_the_user(
+    pool: UserPool, logs: list[str]
+) -> None:
+    confirmed(pool, logs, "Ada@example.com")
+
+    assert pool.forgot_password("ada@example.com") == "a***@e***"
+    assert pool.forgot_password("alan@example.com") == "a***@e***"

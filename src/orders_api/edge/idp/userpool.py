@@ -501,7 +501,8 @@ class UserPool:
         existence errors are prevented.
         """
         user = self.store.user(username)
-        destination = masked_destination(user.username if user else username)
+        # Masked as asked, known user or not: the stored spelling would tell them apart.
+        destination = masked_destination(username)
         if user is None:
             return destination
         if user.status == "FORCE_CHANGE_PASSWORD":
