@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from orders_api.deployment.cors import API_CORS, CorsPolicy
 from orders_api.deployment.routes import ROUTES, Route
-from orders_api.edge.gateway import Gateway
+from orders_api.edge.gateway import Gateway, stage_relative
 from orders_api.edge.http import HttpRequest, HttpResponse
 from orders_api.edge.routing import RouteTable
 
@@ -46,7 +46,7 @@ class ApiCors:
     ) -> None:
         routes = tuple(routes)
         self._policy = policy
-        self._stage_prefix = f"/{stage}"
+        self._stage = stage
         self._routes = RouteTable(routes)
         self._methods = tuple(sorted({route.method for route in routes}))
 
@@ -100,12 +100,8 @@ class ApiCors:
         return replace(response, headers=kept + added)
 
     def _is_resource(self, path: str) -> bool:
-        prefix = self._stage_prefix
-        if path == prefix:
-            stage_path = "/"
-        elif path.startswith(prefix + "/"):
-            stage_path = path[len(prefix) :]
-        else:
+        stage_path = stage_relative(path, self._stage)
+        if stage_path is None:
             return False
         return any(self._routes.match(method, stage_path) for method in self._methods)
 

@@ -86,6 +86,16 @@ def request_too_large(max_body_bytes: int) -> HttpResponse:
     )
 
 
+def stage_relative(path: str, stage: str) -> str | None:
+    """`path` without its `/{stage}` prefix (`/` for the stage itself); None outside the stage."""
+    prefix = f"/{stage}"
+    if path == prefix:
+        return "/"
+    if path.startswith(prefix + "/"):
+        return path[len(prefix) :]
+    return None
+
+
 def _with_request_id(response: HttpResponse, request_id: str) -> HttpResponse:
     return replace(response, headers=(*response.headers, ("x-amzn-RequestId", request_id)))
 
@@ -110,7 +120,6 @@ class Gateway:
         routes = tuple(routes)
         self._routes = RouteTable(routes)
         self._max_body_bytes = settings.api.max_body_bytes
-        self._stage_prefix = f"/{settings.stage}"
         self._api = ApiIdentity(
             api_id=api_id,
             account_id=account_id,
@@ -155,7 +164,7 @@ class Gateway:
             blocked = self.request_filter.inspect(request)
             if blocked is not None:
                 return blocked
-        stage_path = self._stage_relative(request.path)
+        stage_path = stage_relative(request.path, self._api.stage)
         if stage_path is None:
             return FORBIDDEN
         match = self._routes.match(request.method, stage_path)
@@ -184,11 +193,3 @@ class Gateway:
         except MalformedProxyResult as exc:
             logger.error("function %s returned a malformed proxy result: %s", function.name, exc)
             return INTERNAL_SERVER_ERROR
-
-    def _stage_relative(self, path: str) -> str | None:
-        prefix = self._stage_prefix
-        if path == prefix:
-            return "/"
-        if path.startswith(prefix) and path[len(prefix)] == "/":
-            return path[len(prefix) :]
-        return None
