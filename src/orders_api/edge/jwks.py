@@ -36,7 +36,10 @@ def fetch_jwks_over_http(url: str) -> Mapping[str, Any]:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
     # The scheme was checked above: no file:// or custom schemes reach urlopen.
     with urllib.request.urlopen(request, timeout=_FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 # nosec B310
-        document = json.loads(response.read(_MAX_DOCUMENT_BYTES + 1)[:_MAX_DOCUMENT_BYTES])
+        raw = response.read(_MAX_DOCUMENT_BYTES + 1)
+    if len(raw) > _MAX_DOCUMENT_BYTES:
+        raise JwksUnavailable(f"a JWKS document is at most {_MAX_DOCUMENT_BYTES} bytes")
+    document = json.loads(raw)
     if not isinstance(document, dict):
         raise JwksUnavailable("a JWKS document is a JSON object")
     return document
