@@ -102,6 +102,16 @@ def test_a_preflight_passes_the_web_acl_first() -> None:
     assert ("Access-Control-Allow-Origin", "http://localhost:3000") in response.headers
 
 
+@pytest.mark.parametrize("request_filter", [None, Blocker()], ids=["answered", "blocked"])
+def test_every_preflight_answer_carries_a_request_id(request_filter: Blocker | None) -> None:
+    response = ApiCors(stage="prod").respond(
+        request("OPTIONS", "/prod/orders", "http://localhost:3000"),
+        gateway(request_filter=request_filter),
+    )
+
+    assert [name for name, _ in response.headers].count("x-amzn-RequestId") == 1
+
+
 def test_a_preflight_from_a_foreign_origin_gets_no_cors_headers() -> None:
     response = ApiCors(stage="prod").respond(
         request("OPTIONS", "/prod/orders", "https://evil.example"), gateway()

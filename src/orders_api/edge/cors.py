@@ -56,14 +56,12 @@ class ApiCors:
         other request, which the gateway answers."""
         if request.method != "OPTIONS" or not self._is_resource(request.path):
             return None
+        request_id = ("x-amzn-RequestId", str(uuid.uuid4()))
         request_filter = gateway.request_filter
         blocked = request_filter.inspect(request) if request_filter is not None else None
         if blocked is not None:
-            return self.decorate(request, blocked)
-        headers: list[tuple[str, str]] = [
-            ("Content-Type", "application/json"),
-            ("x-amzn-RequestId", str(uuid.uuid4())),
-        ]
+            return self.decorate(request, replace(blocked, headers=(*blocked.headers, request_id)))
+        headers: list[tuple[str, str]] = [("Content-Type", "application/json"), request_id]
         origin = request.header("origin")
         if origin is not None and self._policy.allows(origin):
             headers += [
