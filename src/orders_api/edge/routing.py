@@ -37,11 +37,12 @@ class _CompiledRoute:
     """(is_parameter, literal or parameter name) for each segment of the resource."""
 
 
-def resource_id_of(resource: str) -> str:
-    """Six characters derived from the template, stable across restarts like a deployed id."""
-    digest = hashlib.sha256(resource.encode()).digest()
+def stable_id(seed: str, length: int) -> str:
+    """`length` lower-case alphanumerics derived from `seed`: an API Gateway-shaped id (a REST
+    API's is ten characters, a resource's six) that stays the same across restarts."""
+    digest = hashlib.sha256(seed.encode()).digest()
     alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-    return "".join(alphabet[byte % len(alphabet)] for byte in digest[:6])
+    return "".join(alphabet[byte % len(alphabet)] for byte in digest[:length])
 
 
 def _compile(route: Route) -> _CompiledRoute:
@@ -56,7 +57,7 @@ def _compile(route: Route) -> _CompiledRoute:
             segments.append((True, name))
         else:
             segments.append((False, part))
-    return _CompiledRoute(route, resource_id_of(route.resource), tuple(segments))
+    return _CompiledRoute(route, stable_id(route.resource, 6), tuple(segments))
 
 
 class RouteTable:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import importlib
 import json
 import logging
@@ -45,6 +44,7 @@ from orders_api.edge.gateway import Gateway, RequestFilter
 from orders_api.edge.http import url_host
 from orders_api.edge.idp import IdentityProvider
 from orders_api.edge.lambda_runtime import LambdaHandler
+from orders_api.edge.routing import stable_id
 from orders_api.edge.server import READY_PATH, TwinApp
 from orders_api.service import OrderService
 
@@ -77,10 +77,8 @@ class TwinStartupError(RuntimeError):
 
 
 def api_id_for(user_pool_id: str) -> str:
-    """Ten lower-case alphanumerics, stable for a data dir, like a REST API's id."""
-    digest = hashlib.sha256(user_pool_id.encode()).digest()
-    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
-    return "".join(alphabet[byte % len(alphabet)] for byte in digest[:10])
+    """A REST API's id, stable for a data dir (its user pool's)."""
+    return stable_id(user_pool_id, 10)
 
 
 def configure_function_output(function_logs: bool) -> None:
