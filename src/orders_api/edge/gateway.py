@@ -11,8 +11,9 @@ The order of the stages is API Gateway's (WAF sits in front of it):
    result gets 502 Internal server error.
 
 Every response carries `x-amzn-RequestId`; API Gateway's own errors also `x-amzn-ErrorType`.
-The gateway is synchronous and keeps no per-request state: the server calls it from one worker
-thread, which is also what makes calling the (not thread-safe) Powertools resolver safe.
+The gateway is synchronous and keeps no per-request state, so the server may call it from
+several worker threads at once; the handler it is given must be safe to call so (the twin's
+`ExecutionEnvironments` is: it serialises the Powertools resolver, which is not).
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ class RequestFilter(Protocol):
     """A filter in front of the API, evaluated first, as AWS WAF is in front of API Gateway.
 
     `inspect` returns None to let the request through, or the response to send instead (a WAF
-    block, say); nothing behind the filter runs then. The gateway calls it from its single
-    worker thread. `stats` returns JSON-serialisable counters, shown by the twin's readiness
-    endpoint; it may run on another thread while `inspect` runs, so it must only read.
+    block, say); nothing behind the filter runs then. The gateway may call it from several
+    threads at once, so it must be thread-safe. `stats` returns JSON-serialisable counters,
+    shown by the twin's readiness endpoint, from another thread while `inspect` runs.
     """
 
     def inspect(self, request: HttpRequest) -> HttpResponse | None: ...

@@ -2,9 +2,9 @@
 
 Raw ASGI rather than a framework: the request path is the hot path, and the gateway already
 does all the routing. The app reads the body (bounded by the gateway's payload limit), builds
-the `HttpRequest` every edge stage shares, and runs the gateway on ONE worker thread: the event
-loop stays free for other connections while a request is being handled, and requests reach the
-function one at a time, as they reach one Lambda execution environment.
+the `HttpRequest` every edge stage shares, and runs the gateway on the executor's worker threads
+(by default one; the twin passes its execution environments' pool, see `environments.py`): the
+event loop stays free for other connections while requests are being handled.
 
 `GET /__twin/ready` is answered here, outside the API: no filter, no authorizer, no function.
 """
