@@ -25,10 +25,10 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 )
 from pydantic import ValidationError
 
-from orders_api import __version__
+from orders_api import __version__, responses
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 from orders_api.deployment.waf import DEFAULT_POLICY, RATE_LIMITED_BODY_KEY
-from orders_api.domain import Address, LineItem, NewOrder, Order
+from orders_api.domain import IDEMPOTENCY_KEY_RULE, Address, LineItem, NewOrder, Order
 from orders_api.edge.authorizer import EXPIRED, UNAUTHORIZED
 from orders_api.edge.gateway import (
     FORBIDDEN,
@@ -123,14 +123,12 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
         201: {"placed": _example("The new order", order)},
         200: {"order": _example("The order (a replay of the first POST, for POST)", order)},
         400: {
-            "malformedJson": _example(
-                "The body is not JSON", _error("Request body is not valid JSON")
-            ),
+            "malformedJson": _example("The body is not JSON", _error(responses.NOT_JSON)),
             "badIdempotencyKey": _example(
                 "An Idempotency-Key outside 1-128 printable ASCII",
                 _error(
-                    "Invalid request",
-                    ("Idempotency-Key", "must be 1-128 printable ASCII characters"),
+                    responses.INVALID_REQUEST,
+                    ("Idempotency-Key", IDEMPOTENCY_KEY_RULE),
                 ),
             ),
         },
@@ -144,29 +142,31 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
                 "No such method or path", _body_of(MISSING_AUTHENTICATION_TOKEN)
             ),
         },
-        404: {"notFound": _example("No such order for this caller", _error("Order not found"))},
+        404: {
+            "notFound": _example("No such order for this caller", _error(responses.ORDER_NOT_FOUND))
+        },
         409: {
             "keyReused": _example(
                 "The Idempotency-Key was used with another body",
-                _error("Idempotency-Key was already used with a different request body"),
+                _error(responses.KEY_REUSED),
             )
         },
         415: {
             "notJson": _example(
-                "Content-Type is not JSON", _error("Content-Type must be application/json")
+                "Content-Type is not JSON", _error(responses.UNSUPPORTED_MEDIA_TYPE)
             )
         },
         422: {
             "badQuantity": _example(
                 "A field breaks the order rules",
-                _error("Request validation failed", ("items[0].quantity", _too_many_message())),
+                _error(responses.VALIDATION_FAILED, ("items[0].quantity", _too_many_message())),
             )
         },
         429: {"rateLimited": _example("The WAF rate rule", json.loads(rate_limited))},
         502: {"functionFailed": _example("The function failed", _body_of(INTERNAL_SERVER_ERROR))},
         503: {
             "storageBusy": _example(
-                "DynamoDB throttled or timed out", _error("Service temporarily unavailable")
+                "DynamoDB throttled or timed out", _error(responses.STORAGE_UNAVAILABLE)
             )
         },
     }

@@ -36,6 +36,16 @@ from orders_api.domain import (
 
 JSON_CONTENT_TYPE = "application/json"
 
+# The messages of the error responses, named so that the OpenAPI examples use the same words.
+NOT_JSON = "Request body is not valid JSON"
+INVALID_REQUEST = "Invalid request"
+UNSUPPORTED_MEDIA_TYPE = "Content-Type must be application/json"
+VALIDATION_FAILED = "Request validation failed"
+ORDER_NOT_FOUND = "Order not found"
+KEY_REUSED = "Idempotency-Key was already used with a different request body"
+STORAGE_UNAVAILABLE = "Service temporarily unavailable"
+INTERNAL_ERROR = "Internal error"
+
 # What each status means to a client; used for the OpenAPI document as well.
 STATUS_DESCRIPTIONS: dict[int, str] = {
     200: "The order (an idempotent replay, for POST)",
@@ -153,7 +163,7 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
 
     def unsupported_media_type(_: Exception) -> Response[Any]:
         rejected("unsupported_media_type")
-        return error(415, "Content-Type must be application/json")
+        return error(415, UNSUPPORTED_MEDIA_TYPE)
 
     def invalid_request(exc: RequestValidationError) -> Response[Any]:
         if app.current_event.http_method == "POST" and not _content_type_is_json(app):
@@ -161,48 +171,48 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
         problems = list(exc.errors())
         if any(problem.get("type") == "json_invalid" for problem in problems):
             rejected("malformed_json")
-            return error(400, "Request body is not valid JSON")
+            return error(400, NOT_JSON)
         rejected("validation")
         fields = [
             {"field": _field_path(tuple(problem.get("loc", ()))), "message": problem.get("msg", "")}
             for problem in problems
         ]
-        return error(422, "Request validation failed", fields)
+        return error(422, VALIDATION_FAILED, fields)
 
     def undecodable_body(exc: UnicodeDecodeError) -> Response[Any]:
         # JSON is UTF-8 (RFC 8259); Powertools decodes a base64 body before any validation runs.
         if app.current_event.http_method == "POST" and not _content_type_is_json(app):
             return unsupported_media_type(exc)
         rejected("malformed_json")
-        return error(400, "Request body is not valid JSON")
+        return error(400, NOT_JSON)
 
     def bad_header(exc: InvalidRequest) -> Response[Any]:
         rejected("invalid_header")
-        return error(400, "Invalid request", [{"field": exc.field, "message": exc.reason}])
+        return error(400, INVALID_REQUEST, [{"field": exc.field, "message": exc.reason}])
 
     def unauthenticated(_: Unauthenticated) -> Response[Any]:
         rejected("unauthenticated")
         return error(401, "Unauthorized")
 
     def order_not_found(_: OrderNotFound) -> Response[Any]:
-        return error(404, "Order not found")
+        return error(404, ORDER_NOT_FOUND)
 
     def route_not_found(_: NotFoundError) -> Response[Any]:
         return error(404, "Not found")
 
     def idempotency_conflict(_: IdempotencyConflict) -> Response[Any]:
         rejected("idempotency_conflict")
-        return error(409, "Idempotency-Key was already used with a different request body")
+        return error(409, KEY_REUSED)
 
     def storage_unavailable(exc: StorageUnavailable) -> Response[Any]:
         metrics.add_metric(name="StorageUnavailable", unit=MetricUnit.Count, value=1)
         logger.warning("storage unavailable", extra={"reason": exc.reason})
-        return error(503, "Service temporarily unavailable", retry_after=exc.retry_after_seconds)
+        return error(503, STORAGE_UNAVAILABLE, retry_after=exc.retry_after_seconds)
 
     def storage_error(exc: StorageError) -> Response[Any]:
         metrics.add_metric(name="StorageErrors", unit=MetricUnit.Count, value=1)
         logger.error("storage error", extra={"reason": exc.reason})
-        return error(500, "Internal error")
+        return error(500, INTERNAL_ERROR)
 
     def unexpected(exc: Exception) -> Response[Any]:
         # Powertools parses form and multipart bodies before any route runs, and raises
@@ -211,7 +221,7 @@ def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> N
         if app.current_event.http_method == "POST" and not _content_type_is_json(app):
             return unsupported_media_type(exc)
         logger.exception("unhandled error", extra={"error": exc.__class__.__name__})
-        return error(500, "Internal error")
+        return error(500, INTERNAL_ERROR)
 
     # Powertools picks the handler of the most specific class in the exception's MRO.
     handlers: dict[type[Exception], Callable[[Any], Response[Any]]] = {

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from orders_api.domain import (
     IDEMPOTENCY_KEY_PATTERN,
+    IDEMPOTENCY_KEY_RULE,
     IdempotencyConflict,
     InvalidRequest,
     NewOrder,
@@ -55,7 +56,7 @@ class OrderService:
             order_id = self._new_id()
         else:
             if not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
-                raise InvalidRequest("Idempotency-Key", "must be 1-128 printable ASCII characters")
+                raise InvalidRequest("Idempotency-Key", IDEMPOTENCY_KEY_RULE)
             order_id = idempotent_order_id(customer_id, idempotency_key)
         order = Order.place(order_id, customer_id, new_order, self._clock())
         existing = self._repository.insert(order)

@@ -11,6 +11,7 @@ from orders_api.domain.errors import (
 )
 from orders_api.domain.order import (
     IDEMPOTENCY_KEY_PATTERN,
+    IDEMPOTENCY_KEY_RULE,
     Address,
     LineItem,
     NewOrder,
@@ -21,6 +22,7 @@ from orders_api.domain.repository import OrderRepository
 
 __all__ = [
     "IDEMPOTENCY_KEY_PATTERN",
+    "IDEMPOTENCY_KEY_RULE",
     "Address",
     "IdempotencyConflict",
     "InvalidRequest",

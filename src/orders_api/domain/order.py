@@ -25,6 +25,7 @@ from pydantic.alias_generators import to_camel
 
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
+IDEMPOTENCY_KEY_RULE = "must be 1-128 printable ASCII characters"
 MAX_LINE_ITEMS = 50
 MAX_QUANTITY = 999
 MAX_NOTE_LENGTH = 500
