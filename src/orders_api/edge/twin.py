@@ -23,7 +23,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,12 +113,14 @@ def load_function(handler_module: ModuleType | None = None) -> LambdaHandler:
     return invoke
 
 
+@contextlib.contextmanager
 def open_storage(
     options: TwinOptions,
     while_waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
-) -> tuple[OrderService, str, str]:
-    """The order service on the chosen storage, its kind, and the output's TableName.
-    `while_waiting` is entered while a request waits for its SQLite commit."""
+) -> Iterator[tuple[OrderService, str, str]]:
+    """The order service on the chosen storage, its kind, and the output's TableName; the
+    storage is closed on exit. `while_waiting` is entered while a request waits for its SQLite
+    commit."""
     if options.dynamodb_endpoint:
         from botocore.exceptions import BotoCoreError
 
@@ -136,11 +138,16 @@ def open_storage(
         except (StorageError, BotoCoreError) as exc:
             raise TwinStartupError(f"cannot reach DynamoDB: {type(exc).__name__}") from exc
         repository = DynamoDBOrderRepository(options.table_name, client)
-        return OrderService(repository), "dynamodb", options.table_name
+        yield OrderService(repository), "dynamodb", options.table_name
+        return
     from orders_api.adapters.sqlite import SQLiteOrderRepository
 
     path = options.data_dir / SQLITE_FILE
-    return OrderService(SQLiteOrderRepository(path, while_waiting)), "sqlite", str(path)
+    sqlite = SQLiteOrderRepository(path, while_waiting)
+    try:
+        yield OrderService(sqlite), "sqlite", str(path)
+    finally:
+        sqlite.close()
 
 
 def bind(host: str, port: int, option: str) -> socket.socket:
@@ -202,100 +209,98 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
     # As the stack configures the function: the handler adds the CORS headers to its responses.
     os.environ.update(API_CORS.function_environment())
 
-    api_socket = bind(options.host, options.port, "--port")
-    try:
-        idp_socket = bind(options.host, options.idp_port, "--idp-port")
-    except TwinStartupError:
-        api_socket.close()
-        raise
-    api_port = api_socket.getsockname()[1]
-    idp_port = idp_socket.getsockname()[1]
+    with contextlib.ExitStack() as cleanup:
+        api_socket = cleanup.enter_context(bind(options.host, options.port, "--port"))
+        idp_socket = cleanup.enter_context(bind(options.host, options.idp_port, "--idp-port"))
+        api_port = api_socket.getsockname()[1]
+        idp_port = idp_socket.getsockname()[1]
 
-    def log_from_idp(message: str) -> None:
-        print(f"[idp] {message}", file=stream, flush=True)
+        def log_from_idp(message: str) -> None:
+            print(f"[idp] {message}", file=stream, flush=True)
 
-    idp = IdentityProvider.open(
-        options.data_dir,
-        region=settings.region,
-        host=options.host,
-        port=idp_port,
-        settings=settings.auth,
-        log=log_from_idp,
-    )
-    # One request at a time per environment, up to the deployed concurrency; with the
-    # function's logs on, one environment keeps their request ids exact.
-    environments = ExecutionEnvironments(
-        lambda: load_function(fresh_module_copy("orders_api.handler")),
-        1 if options.function_logs else settings.function.reserved_concurrency,
-    )
-    service, storage_kind, table_name = open_storage(options, environments.others_may_run)
-    bootstrap.install(service)
-    authorizer = CognitoAuthorizer(
-        issuer=idp.issuer,
-        client_id=idp.client_id,
-        cache_ttl_seconds=settings.auth.authorizer_cache_seconds,
-        jwks_url=idp.jwks_url,
-    )
-    gateway = Gateway(
-        handler=environments,
-        authorizer=authorizer,
-        api_id=api_id_for(idp.user_pool_id),
-        settings=settings,
-        request_filter=options.request_filter,
-        port=api_port,
-    )
-    api_url = f"http://{url_host(options.host)}:{api_port}/{settings.stage}/"
-    outputs: dict[str, str | None] = dict.fromkeys(OUTPUT_KEYS)
-    outputs.update(
-        ApiUrl=api_url,
-        UserPoolId=idp.user_pool_id,
-        UserPoolClientId=idp.client_id,
-        Region=settings.region,
-        TableName=table_name,
-        WebAclArn="local" if options.request_filter is not None else None,
-        IdpEndpoint=idp.endpoint,
-    )
-    ready = {"value": False}
+        idp = IdentityProvider.open(
+            options.data_dir,
+            region=settings.region,
+            host=options.host,
+            port=idp_port,
+            settings=settings.auth,
+            log=log_from_idp,
+        )
+        cleanup.callback(idp.close)
+        # One request at a time per environment, up to the deployed concurrency; with the
+        # function's logs on, one environment keeps their request ids exact.
+        environments = ExecutionEnvironments(
+            lambda: load_function(fresh_module_copy("orders_api.handler")),
+            1 if options.function_logs else settings.function.reserved_concurrency,
+        )
+        service, storage_kind, table_name = cleanup.enter_context(
+            open_storage(options, environments.others_may_run)
+        )
+        bootstrap.install(service)
+        cleanup.callback(bootstrap.install, None)
+        # Registered last, so run first: in-flight invocations finish before the storage closes.
+        cleanup.callback(environments.close)
+        authorizer = CognitoAuthorizer(
+            issuer=idp.issuer,
+            client_id=idp.client_id,
+            cache_ttl_seconds=settings.auth.authorizer_cache_seconds,
+            jwks_url=idp.jwks_url,
+        )
+        gateway = Gateway(
+            handler=environments,
+            authorizer=authorizer,
+            api_id=api_id_for(idp.user_pool_id),
+            settings=settings,
+            request_filter=options.request_filter,
+            port=api_port,
+        )
+        api_url = f"http://{url_host(options.host)}:{api_port}/{settings.stage}/"
+        outputs: dict[str, str | None] = dict.fromkeys(OUTPUT_KEYS)
+        outputs.update(
+            ApiUrl=api_url,
+            UserPoolId=idp.user_pool_id,
+            UserPoolClientId=idp.client_id,
+            Region=settings.region,
+            TableName=table_name,
+            WebAclArn="local" if options.request_filter is not None else None,
+            IdpEndpoint=idp.endpoint,
+        )
+        ready = {"value": False}
 
-    def readiness() -> dict[str, object]:
-        request_filter = gateway.request_filter
-        return {
-            "status": "ready" if ready["value"] else "starting",
-            "apiUrl": api_url,
-            "idpEndpoint": idp.endpoint,
-            "storage": storage_kind,
-            "requestFilter": request_filter.stats() if request_filter is not None else None,
-        }
+        def readiness() -> dict[str, object]:
+            request_filter = gateway.request_filter
+            return {
+                "status": "ready" if ready["value"] else "starting",
+                "apiUrl": api_url,
+                "idpEndpoint": idp.endpoint,
+                "storage": storage_kind,
+                "requestFilter": request_filter.stats() if request_filter is not None else None,
+            }
 
-    app = TwinApp(
-        gateway,
-        readiness,
-        executor=environments.executor,
-        cors=ApiCors(API_CORS, stage=settings.stage),
-    )
-    api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
-    idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
+        app = TwinApp(
+            gateway,
+            readiness,
+            executor=environments.executor,
+            cors=ApiCors(API_CORS, stage=settings.stage),
+        )
+        api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
+        idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
 
-    def started() -> None:
-        # The issuer answers on this very loop: fetch its keys from a thread, before readiness.
-        keys_loaded = asyncio.get_running_loop().run_in_executor(None, authorizer.load_keys)
-        keys_loaded.add_done_callback(lambda _: announce())
+        def started() -> None:
+            # The issuer answers on this very loop: fetch its keys from a thread, before readiness.
+            keys_loaded = asyncio.get_running_loop().run_in_executor(None, authorizer.load_keys)
+            keys_loaded.add_done_callback(lambda _: announce())
 
-    def announce() -> None:
-        path = write_outputs(options.data_dir, outputs)
-        ready["value"] = True
-        _print_summary(stream, outputs, path, options.data_dir)
+        def announce() -> None:
+            path = write_outputs(options.data_dir, outputs)
+            ready["value"] = True
+            _print_summary(stream, outputs, path, options.data_dir)
 
-    try:
         with asyncio.Runner(loop_factory=api_server.config.get_loop_factory()) as runner:
             runner.run(
                 _serve_both(api_server, api_socket, idp_server, idp_socket, on_started=started)
             )
-    finally:
-        app.close()
-        idp.close()
-        bootstrap.install(None)
-    return 0
+        return 0
 
 
 def _with_docs(api: TwinApp, api_url: str, idp: IdentityProvider) -> Any:
