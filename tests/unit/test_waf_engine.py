@@ -120,6 +120,14 @@ def test_the_rate_rule_answers_429_with_retry_after_once_a_client_exceeds_the_li
     assert decision.rate_based_rule_list[0]["maxRateAllowed"] == 10
 
 
+def test_percent_encoding_a_letter_of_the_path_does_not_escape_the_rate_limit() -> None:
+    engine = WafEngine(with_rate_limit(DEFAULT_POLICY, 10, 60), clock=FakeClock())
+    answers = [engine.inspect(request(path="/prod/%6Frders")) for _ in range(11)]
+    assert answers[:10] == [None] * 10
+    assert answers[10] is not None
+    assert answers[10].status == 429
+
+
 def test_another_client_is_not_limited_by_a_noisy_neighbour() -> None:
     engine = WafEngine(with_rate_limit(DEFAULT_POLICY, 10, 60), clock=FakeClock())
     for _ in range(15):

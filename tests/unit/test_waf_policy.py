@@ -111,7 +111,7 @@ def test_the_rate_rule_limits_per_source_ip_scoped_down_to_the_api_paths() -> No
         byte_match = match["ByteMatchStatement"]
         assert byte_match["FieldToMatch"] == {"UriPath": {}}
         assert byte_match["PositionalConstraint"] == "STARTS_WITH"
-        assert byte_match["TextTransformations"] == [{"Priority": 0, "Type": "NONE"}]
+        assert byte_match["TextTransformations"] == [{"Priority": 0, "Type": "URL_DECODE"}]
 
 
 def test_the_rate_rule_blocks_with_a_429_whose_body_is_defined_once_and_referenced() -> None:
@@ -139,7 +139,7 @@ def test_every_custom_response_body_key_referenced_exists_with_a_valid_content_t
 
 
 def test_the_default_policy_fits_the_1500_wcu_the_base_price_covers() -> None:
-    assert capacity(DEFAULT_POLICY) == 6 + 700 + 200 + 200
+    assert capacity(DEFAULT_POLICY) == 26 + 700 + 200 + 200  # rate rule: 2 + 2 x (2 + 10)
     assert capacity(with_ip_reputation(DEFAULT_POLICY)) <= MAX_BASE_WCU
 
 

@@ -304,8 +304,9 @@ def capacity(policy: WafPolicy) -> int:
         elif isinstance(rule, IpList):
             total += 1  # IP set reference
         else:
-            # Rate-based: 2, plus its scope-down statement (each STARTS_WITH string match: 2).
-            total += 2 + 2 * len(rule.path_prefixes)
+            # Rate-based: 2, plus its scope-down statement (each STARTS_WITH string match: 2,
+            # and 10 for its URL_DECODE transformation).
+            total += 2 + (2 + 10) * len(rule.path_prefixes)
     return total
 
 
@@ -466,13 +467,15 @@ def _rate_statement(rule: RateRule) -> dict[str, Any]:
             "HeaderName": rule.forwarded_ip.header_name,
             "FallbackBehavior": rule.forwarded_ip.fallback.value,
         }
+    # API Gateway routes the decoded path: /prod/%6Frders reaches the orders route, so the
+    # scope-down decodes it too, or an encoded letter would slip past the rate limit.
     matches = [
         {
             "ByteMatchStatement": {
                 "FieldToMatch": {"UriPath": {}},
                 "PositionalConstraint": "STARTS_WITH",
                 "SearchString": prefix,
-                "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+                "TextTransformations": [{"Priority": 0, "Type": "URL_DECODE"}],
             }
         }
         for prefix in rule.path_prefixes

@@ -253,7 +253,7 @@ class WafEngine:
         return any(address in network for network in self._networks[ip_list.name])
 
     def _rate_limited(self, rule: RateRule, request: Inspection) -> bool:
-        if not request.uri_path.startswith(self._prefixes):
+        if not request.decoded_uri_path.startswith(self._prefixes):
             return False  # outside the scope-down statement: neither counted nor limited
         key = request.request.client_ip
         if rule.aggregate_key is AggregateKey.FORWARDED_IP and rule.forwarded_ip is not None:

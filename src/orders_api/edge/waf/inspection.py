@@ -58,6 +58,11 @@ class Inspection:
     def uri_path(self) -> str:
         return self.request.path
 
+    @cached_property
+    def decoded_uri_path(self) -> str:
+        """The path URL-decoded once, as the rate rule's URL_DECODE transformation sees it."""
+        return unquote(self.request.path, errors="replace")
+
     @property
     def query_string(self) -> str:
         return self.request.raw_query
