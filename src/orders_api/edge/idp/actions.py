@@ -10,7 +10,7 @@ in CHALLENGE_ANSWERS.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,12 +111,7 @@ def confirm_sign_up(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
 
 
 def initiate_auth(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
-    pool.check_client(parameters.string("ClientId"))
-    flow_name = parameters.string("AuthFlow")
-    flow = AUTH_FLOWS.get(flow_name)
-    if flow is None:
-        raise InvalidParameter(f"{flow_name} flow not enabled for this client")
-    return flow(pool, Parameters(parameters.string_map("AuthParameters")))
+    return _start_flow(pool, parameters, AUTH_FLOWS)
 
 
 def respond_to_auth_challenge(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
@@ -267,9 +262,15 @@ def admin_create_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
 
 def admin_initiate_auth(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     pool.check_pool(parameters.string("UserPoolId"))
+    return _start_flow(pool, parameters, ADMIN_AUTH_FLOWS)
+
+
+def _start_flow(
+    pool: UserPool, parameters: Parameters, flows: Mapping[str, AuthFlow]
+) -> dict[str, Any]:
     pool.check_client(parameters.string("ClientId"))
     flow_name = parameters.string("AuthFlow")
-    flow = ADMIN_AUTH_FLOWS.get(flow_name)
+    flow = flows.get(flow_name)
     if flow is None:
         raise InvalidParameter(f"{flow_name} flow not enabled for this client")
     return flow(pool, Parameters(parameters.string_map("AuthParameters")))
