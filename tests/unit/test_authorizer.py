@@ -26,6 +26,20 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture
+def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens whose signature the authorizer verified, in order."""
+    verified: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(token: str, *args: object, **kwargs: object) -> object:
+        verified.append(token)
+        return real_decode(token, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(authorizer_module.jwt, "decode", counting_decode)
+    return verified
+
+
 def test_an_id_token_of_the_app_client_passes_with_its_claims_as_strings(
     issuer: FakeIssuer, clock: Clock
 ) -> None:
@@ -120,16 +134,8 @@ def test_a_method_with_scopes_refuses_an_id_token(issuer: FakeIssuer, clock: Clo
 
 
 def test_an_accepted_token_is_not_verified_again_within_the_cache_ttl(
-    issuer: FakeIssuer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    issuer: FakeIssuer, clock: Clock, decodes: list[str]
 ) -> None:
-    decodes: list[str] = []
-    real_decode = jwt.decode
-
-    def counting_decode(token: str, *args: object, **kwargs: object) -> object:
-        decodes.append(token)
-        return real_decode(token, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(authorizer_module.jwt, "decode", counting_decode)
     authorizer = issuer.authorizer(clock, cache_ttl_seconds=300)
     token = issuer.sign(issuer.id_claims())
 
@@ -144,16 +150,8 @@ def test_an_accepted_token_is_not_verified_again_within_the_cache_ttl(
 
 
 def test_with_a_zero_ttl_every_request_is_verified(
-    issuer: FakeIssuer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    issuer: FakeIssuer, clock: Clock, decodes: list[str]
 ) -> None:
-    decodes: list[str] = []
-    real_decode = jwt.decode
-
-    def counting_decode(token: str, *args: object, **kwargs: object) -> object:
-        decodes.append(token)
-        return real_decode(token, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(authorizer_module.jwt, "decode", counting_decode)
     authorizer = issuer.authorizer(clock, cache_ttl_seconds=0)
     token = issuer.sign(issuer.id_claims())
 
