@@ -30,7 +30,7 @@ EVENT = json.loads(
 _COLD_SHIPPED = """
 import time
 started = time.perf_counter()
-import orders_api.handler
+import orders_api.function.handler
 elapsed = (time.perf_counter() - started) * 1000
 import resource
 usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -71,8 +71,8 @@ def warm_invoke(requests: int) -> dict[str, Any]:
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-    from orders_api import bootstrap, handler
     from orders_api.adapters.memory import InMemoryOrderRepository
+    from orders_api.function import bootstrap, handler
     from orders_api.service import OrderService
 
     bootstrap.install(OrderService(InMemoryOrderRepository()))

@@ -1,10 +1,10 @@
 """The web ACL's cost per request: a typical 1 KB order through the twin's gateway with the
 engine on, against the very same request with the engine off, in one run.
 
-In-process, no sockets: the twin's ASGI application (body read, the request every edge stage
-shares, the hop to the function's worker thread, then the gateway: payload limit, request
-filter, routing, Cognito authorizer with a real RS256 token, the Lambda handler, SQLite) gets
-the request as uvicorn would hand it over. Three measurements, interleaved so that a busy
+In-process, no sockets: the twin's ASGI application (body read and payload limit, the request
+every stage shares, the hop to the function's worker thread, the web ACL, then the gateway:
+routing, Cognito authorizer with a real RS256 token, the Lambda handler, SQLite) gets the
+request as uvicorn would hand it over. Three measurements, interleaved so that a busy
 machine slows them alike: `WafEngine.inspect` alone, the whole request with the engine, and
 without it. Target: the engine under 10 % of the request's total server time. (HTTP parsing
 and the socket are left out, which makes the share look larger, not smaller.)
@@ -52,15 +52,15 @@ def typical_order() -> bytes:
     return json.dumps(order, ensure_ascii=False).encode()
 
 
-def _gateway(data_dir: Path, request_filter: Any) -> tuple[Any, str]:
+def _gateway(data_dir: Path) -> tuple[Any, str]:
     """A gateway as the twin wires it, and an ID token its authorizer accepts."""
-    from orders_api import bootstrap
     from orders_api.adapters.sqlite import SQLiteOrderRepository
-    from orders_api.edge.authorizer import CognitoAuthorizer
-    from orders_api.edge.gateway import Gateway
-    from orders_api.edge.idp.keys import SigningKey
-    from orders_api.edge.twin import configure_function_output, load_function
+    from orders_api.function import bootstrap
     from orders_api.service import OrderService
+    from orders_api.twin.apigateway.authorizer import CognitoAuthorizer
+    from orders_api.twin.apigateway.gateway import Gateway
+    from orders_api.twin.cognito.keys import SigningKey
+    from orders_api.twin.run import configure_function_output, load_function
 
     configure_function_output(function_logs=False)
     key = SigningKey.load_or_create(data_dir / "signing-key.pem")
@@ -88,7 +88,6 @@ def _gateway(data_dir: Path, request_filter: Any) -> tuple[Any, str]:
         handler=load_function(),
         authorizer=authorizer,
         api_id="benchapi00",
-        request_filter=request_filter,
         port=3000,
     )
     return gateway, token
@@ -137,18 +136,17 @@ class _Asgi:
 
 
 def run(requests: int = 2000) -> dict[str, Any]:
-    from orders_api.deployment.waf import DEFAULT_POLICY, with_rate_limit
-    from orders_api.edge.http import HttpRequest
-    from orders_api.edge.server import TwinApp
-    from orders_api.edge.waf import WafEngine
+    from orders_api.deployment.waf_policy import DEFAULT_POLICY, with_rate_limit
+    from orders_api.twin.http import HttpRequest
+    from orders_api.twin.server import TwinApp
+    from orders_api.twin.waf.engine import WafEngine
 
     # Every rule evaluates; the rate rule counts but never trips (one client sends them all).
     engine = WafEngine(with_rate_limit(DEFAULT_POLICY, 2_000_000_000))
     body = typical_order()
     with tempfile.TemporaryDirectory() as directory:
         data_dir = Path(directory)
-        with_waf, token = _gateway(data_dir, engine)
-        without_waf, _ = _gateway(data_dir, None)  # the same key, storage and handler
+        gateway, token = _gateway(data_dir)  # the same key, storage and handler for both
         headers = [
             (b"host", b"127.0.0.1:3000"),
             (b"user-agent", b"python-httpx/0.28.1"),
@@ -167,8 +165,8 @@ def run(requests: int = 2000) -> dict[str, Any]:
             body=body,
             client_ip="127.0.0.1",
         )
-        app_on = TwinApp(with_waf, dict)
-        app_off = TwinApp(without_waf, dict)
+        app_on = TwinApp(gateway, dict, web_acl=engine)
+        app_off = TwinApp(gateway, dict)
         on, off = _Asgi(app_on, body, headers), _Asgi(app_off, body, headers)
         try:
             with asyncio.Runner() as runner:

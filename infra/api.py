@@ -1,6 +1,6 @@
 """The regional REST API: the shared routes, a Cognito authorizer on every method, request
 validation before Lambda, stage throttling, JSON access logs, AWS-shaped error bodies, and the
-API's CORS (`orders_api.deployment.cors.API_CORS`): an unauthenticated mock OPTIONS method on
+API's CORS (`orders_api.deployment.cors_policy.API_CORS`): an unauthenticated mock OPTIONS method on
 every resource, and CORS headers on the gateway responses."""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from infra.compliance import acknowledge_nag, skip_checkov
 from infra.config import InfraConfig
 from infra.request_model import draft4_schema
-from orders_api.deployment.cors import API_CORS, CorsPolicy
+from orders_api.deployment.cors_policy import API_CORS, CorsPolicy
+from orders_api.deployment.gateway_responses import DEPLOYED_TYPES
 from orders_api.deployment.routes import ROUTES, FunctionName, Route
 from orders_api.domain import NewOrder
 
@@ -31,26 +32,8 @@ BODY_MODELS: dict[tuple[str, str], type[BaseModel]] = {("POST", "/orders"): NewO
 ERROR_BODY = '{"message":$context.error.messageString}'
 """The body of every response API Gateway makes itself; `messageString` is already quoted."""
 
-GATEWAY_RESPONSES: tuple[apigateway.ResponseType, ...] = (
-    apigateway.ResponseType.DEFAULT_4_XX,
-    apigateway.ResponseType.DEFAULT_5_XX,
-    apigateway.ResponseType.UNAUTHORIZED,
-    apigateway.ResponseType.EXPIRED_TOKEN,
-    apigateway.ResponseType.INVALID_SIGNATURE,
-    apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
-    apigateway.ResponseType.ACCESS_DENIED,
-    apigateway.ResponseType.AUTHORIZER_FAILURE,
-    apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
-    apigateway.ResponseType.WAF_FILTERED,
-    apigateway.ResponseType.THROTTLED,
-    apigateway.ResponseType.QUOTA_EXCEEDED,
-    apigateway.ResponseType.BAD_REQUEST_BODY,
-    apigateway.ResponseType.BAD_REQUEST_PARAMETERS,
-    apigateway.ResponseType.REQUEST_TOO_LARGE,
-    apigateway.ResponseType.UNSUPPORTED_MEDIA_TYPE,
-    apigateway.ResponseType.RESOURCE_NOT_FOUND,
-    apigateway.ResponseType.INTEGRATION_FAILURE,
-    apigateway.ResponseType.INTEGRATION_TIMEOUT,
+GATEWAY_RESPONSES: tuple[apigateway.ResponseType, ...] = tuple(
+    apigateway.ResponseType.of(response_type) for response_type in DEPLOYED_TYPES
 )
 """Responses API Gateway produces without Lambda, all given the one JSON error shape."""
 

@@ -1,9 +1,10 @@
-"""The Lambda code asset: the runtime parts of the `orders_api` package, and nothing else.
+"""The Lambda code asset: the folders of the `orders_api` package that Lambda runs, nothing else.
 
-The handler imports the domain, the service, the repositories, the wiring and the response
-mapping; the local twin (`edge`), the CLI, the cost model and the deployment data are never
-imported on Lambda and are left out. Powertools and pydantic come from the Powertools layer,
-boto3 from the Lambda runtime. A test runs this asset in a virtualenv holding only those.
+What Lambda runs is named by the layout: `domain/` (the order and its rules), `service.py`
+(the use cases), `adapters/` (storage) and `function/` (the handler and its wiring). The twin,
+the CLI, the cost model and the data about AWS (`deployment/`) are never imported on Lambda and
+are left out. Powertools and pydantic come from the Powertools layer, boto3 from the Lambda
+runtime. A test runs this asset in a virtualenv holding only those.
 """
 
 from __future__ import annotations
@@ -14,20 +15,15 @@ from pathlib import Path
 import orders_api
 
 PACKAGE = "orders_api"
-HANDLER = "orders_api.handler.lambda_handler"
+HANDLER = "orders_api.function.handler.lambda_handler"
 
 RUNTIME_PARTS: tuple[str, ...] = (
     "__init__.py",
     "py.typed",
     "domain",
-    "adapters",
-    "ids.py",
     "service.py",
-    "bootstrap.py",
-    "identity.py",
-    "responses.py",
-    "cors_headers.py",
-    "handler.py",
+    "adapters",
+    "function",
 )
 """Paths inside the package that Lambda runs; directories are copied whole, minus caches."""
 

@@ -17,10 +17,10 @@ from constructs import Construct
 from infra.asset import HANDLER
 from infra.compliance import skip_checkov
 from infra.config import SERVICE_NAME, InfraConfig
-from orders_api.bootstrap import TABLE_NAME
-from orders_api.deployment.cors import API_CORS
+from orders_api.deployment.cors_policy import API_CORS
 from orders_api.deployment.monitoring import CUSTOM_METRICS_NAMESPACE
 from orders_api.deployment.routes import ROUTES, FunctionName
+from orders_api.function.bootstrap import TABLE_NAME
 
 DATA_ACTIONS: dict[FunctionName, tuple[str, ...]] = {
     # A conditional put that returns the stored item on conflict: no GetItem on create.

@@ -10,7 +10,12 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.config import InfraConfig
-from orders_api.deployment.waf import DEFAULT_POLICY, WafPolicy, render_ip_sets, render_web_acl
+from orders_api.deployment.waf_policy import (
+    DEFAULT_POLICY,
+    WafPolicy,
+    render_ip_sets,
+    render_web_acl,
+)
 
 REDACTED_HEADERS = ("authorization",)
 """Never written to the WAF logs: a bearer token is a credential."""

@@ -10,7 +10,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from orders_api.edge.authorizer import CognitoAuthorizer
+from orders_api.twin.apigateway.authorizer import CognitoAuthorizer
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool9"
 CLIENT_ID = "1example23456789abcdefghij"

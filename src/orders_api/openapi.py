@@ -7,8 +7,9 @@ same document at `/openapi.json`, with its own URL as the only server.
 Powertools builds the paths, parameters and schemas from the routes and the pydantic models
 (the ones infra turns into API Gateway's request model). This module adds what the routes
 cannot say: examples, each built from those models, so an example that breaks the rules fails
-here; and the bodies the edge (WAF, API Gateway, the authorizer) sends, taken from the twin's
-reproduction of them, so the document and the twin cannot disagree.
+here; and the bodies API Gateway sends itself (WAF blocks, the authorizer's refusals, unknown
+routes), from `deployment.gateway_responses`, the table the stack and the twin read too, so the
+document, the stack and the twin cannot disagree.
 """
 
 from __future__ import annotations
@@ -25,20 +26,15 @@ from aws_lambda_powertools.event_handler.openapi.models import (
 )
 from pydantic import ValidationError
 
-from orders_api import __version__, responses
+from orders_api import __version__
+from orders_api.deployment import gateway_responses
+from orders_api.deployment.gateway_responses import GatewayResponse
 from orders_api.deployment.settings import DEFAULT_SETTINGS
-from orders_api.deployment.waf import DEFAULT_POLICY, RATE_LIMITED_BODY_KEY
+from orders_api.deployment.waf_policy import DEFAULT_POLICY, RATE_LIMITED_BODY_KEY
 from orders_api.domain import IDEMPOTENCY_KEY_RULE, Address, LineItem, NewOrder, Order
-from orders_api.edge.authorizer import EXPIRED, UNAUTHORIZED
-from orders_api.edge.gateway import (
-    FORBIDDEN,
-    INTERNAL_SERVER_ERROR,
-    MISSING_AUTHENTICATION_TOKEN,
-    request_too_large,
-)
-from orders_api.edge.http import HttpResponse
-from orders_api.handler import app
-from orders_api.responses import ErrorBody, FieldProblem
+from orders_api.function import responses
+from orders_api.function.handler import app
+from orders_api.function.responses import ErrorBody, FieldProblem
 
 SECURITY_SCHEME = "CognitoIdToken"
 LOCAL_API_URL = f"http://127.0.0.1:3000/{DEFAULT_SETTINGS.stage}"
@@ -68,7 +64,7 @@ def _example(summary: str, value: Any) -> dict[str, Any]:
     return {"summary": summary, "value": value}
 
 
-def _body_of(response: HttpResponse) -> Any:
+def _body_of(response: GatewayResponse) -> Any:
     return json.loads(response.body)
 
 
@@ -133,13 +129,19 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
             ),
         },
         401: {
-            "noOrBadToken": _example("No token, or not one of this pool's", _body_of(UNAUTHORIZED)),
-            "expired": _example("A genuine token past its exp", _body_of(EXPIRED)),
+            "noOrBadToken": _example(
+                "No token, or not one of this pool's", _body_of(gateway_responses.UNAUTHORIZED)
+            ),
+            "expired": _example(
+                "A genuine token past its exp", _body_of(gateway_responses.TOKEN_EXPIRED)
+            ),
         },
         403: {
-            "blockedByWaf": _example("Blocked by a WAF rule", _body_of(FORBIDDEN)),
+            "blockedByWaf": _example(
+                "Blocked by a WAF rule", _body_of(gateway_responses.WAF_FILTERED)
+            ),
             "noSuchRoute": _example(
-                "No such method or path", _body_of(MISSING_AUTHENTICATION_TOKEN)
+                "No such method or path", _body_of(gateway_responses.MISSING_AUTHENTICATION_TOKEN)
             ),
         },
         404: {
@@ -163,7 +165,11 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
             )
         },
         429: {"rateLimited": _example("The WAF rate rule", json.loads(rate_limited))},
-        502: {"functionFailed": _example("The function failed", _body_of(INTERNAL_SERVER_ERROR))},
+        502: {
+            "functionFailed": _example(
+                "The function failed", _body_of(gateway_responses.INTERNAL_SERVER_ERROR)
+            )
+        },
         503: {
             "storageBusy": _example(
                 "DynamoDB throttled or timed out", _error(responses.STORAGE_UNAVAILABLE)
@@ -174,7 +180,7 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
 
 def _plain_text_too_large() -> dict[str, Any]:
     """API Gateway's 413 is plain text, not the JSON error shape."""
-    too_large = request_too_large(DEFAULT_SETTINGS.api.max_body_bytes)
+    too_large = gateway_responses.request_too_large(DEFAULT_SETTINGS.api.max_body_bytes)
     return {
         "text/plain": {
             "schema": {"type": "string"},

@@ -16,8 +16,8 @@ from orders_api.domain import (
     Order,
     OrderNotFound,
 )
+from orders_api.domain.ids import idempotent_order_id, new_order_id
 from orders_api.domain.repository import OrderRepository
-from orders_api.ids import idempotent_order_id, new_order_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from orders_api.domain import NewOrder, Order, OrderRepository, StorageError
-from orders_api.ids import new_order_id
+from orders_api.domain.ids import new_order_id
 
 FULL_ORDER = NewOrder.model_validate(
     {

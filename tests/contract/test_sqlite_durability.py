@@ -15,7 +15,7 @@ import os, sys, time
 from datetime import UTC, datetime
 from orders_api.adapters.sqlite import SQLiteOrderRepository
 from orders_api.domain import NewOrder, Order
-from orders_api.ids import new_order_id
+from orders_api.domain.ids import new_order_id
 
 repository = SQLiteOrderRepository(sys.argv[1])
 new_order = NewOrder.model_validate({"items": [{"sku": "MUG-01", "quantity": 1}]})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from orders_api.client import Session, SessionStore, StackOutputs
+from orders_api.cli.api_client import Session, SessionStore, StackOutputs
 from tests.e2e.conftest import Twin, new_user
 
 

@@ -15,7 +15,7 @@ import pytest
 from pycognito.aws_srp import AWSSRP
 from pycognito.exceptions import ForceChangePasswordException
 
-from orders_api.client import IdentityClient, StackOutputs
+from orders_api.cli.api_client import IdentityClient, StackOutputs
 from tests.e2e.conftest import Twin, new_password
 
 DEV_ORIGIN = "http://localhost:5173"

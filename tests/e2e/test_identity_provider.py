@@ -18,9 +18,9 @@ import pytest
 import uvicorn
 from botocore.config import Config
 
-from orders_api.edge.authorizer import AuthorizerDenied, CognitoAuthorizer
-from orders_api.edge.idp import IdentityProvider
-from orders_api.edge.idp.provider import IDP_DIRECTORY, KEY_FILE
+from orders_api.twin.apigateway.authorizer import AuthorizerDenied, CognitoAuthorizer
+from orders_api.twin.cognito import IdentityProvider
+from orders_api.twin.cognito.provider import IDP_DIRECTORY, KEY_FILE
 
 PASSWORD = "Correct-Horse-9-Battery"
 STARTUP_SECONDS = 15.0

@@ -14,8 +14,8 @@ import jwt
 import pytest
 
 from orders_api.deployment.settings import OUTPUT_KEYS
-from orders_api.edge.idp.keys import SigningKey
-from orders_api.edge.idp.provider import IDP_DIRECTORY, KEY_FILE
+from orders_api.twin.cognito.keys import SigningKey
+from orders_api.twin.cognito.provider import IDP_DIRECTORY, KEY_FILE
 from tests.e2e.conftest import Twin, User, new_user
 
 ORDER = {"items": [{"sku": "MUG-01", "quantity": 2}], "note": "by the door"}

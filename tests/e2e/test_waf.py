@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from orders_api.deployment.waf import DEFAULT_POLICY
+from orders_api.deployment.waf_policy import DEFAULT_POLICY
 from tests.e2e.conftest import Twin, User, new_user
 from tests.security.waf_corpora import CorpusRequest, legitimate_orders, malicious_requests
 

@@ -8,10 +8,10 @@ from synthesized import Synthesis
 
 from infra.config import POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_LAYER_VERSION
 from infra.functions import route_functions
-from orders_api.bootstrap import TABLE_NAME
-from orders_api.deployment.cors import API_CORS
+from orders_api.deployment.cors_policy import API_CORS
 from orders_api.deployment.routes import ROUTES
 from orders_api.deployment.settings import DEFAULT_SETTINGS
+from orders_api.function.bootstrap import TABLE_NAME
 
 
 def _functions(synthesis: Synthesis) -> dict[str, dict[str, Any]]:
@@ -44,7 +44,7 @@ def test_functions_run_python_on_arm64_with_memory_timeout_and_concurrency_cap_f
         assert properties["MemorySize"] == settings.memory_mb
         assert properties["Timeout"] == settings.timeout_seconds
         assert properties["ReservedConcurrentExecutions"] == settings.reserved_concurrency
-        assert properties["Handler"] == "orders_api.handler.lambda_handler"
+        assert properties["Handler"] == "orders_api.function.handler.lambda_handler"
 
 
 def test_functions_use_the_official_powertools_layer_for_their_region_and_architecture(

@@ -6,7 +6,7 @@ from synthesized import Synthesis
 
 from infra.config import InfraConfig
 from orders_api.deployment.settings import DEFAULT_SETTINGS
-from orders_api.deployment.waf import DEFAULT_POLICY, render_web_acl
+from orders_api.deployment.waf_policy import DEFAULT_POLICY, render_web_acl
 
 
 def test_the_web_acl_is_exactly_the_rendered_shared_policy(synthesis: Synthesis) -> None:

@@ -11,8 +11,13 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from orders_api.edge.authorizer import EXPIRED, UNAUTHORIZED, AuthorizerDenied, CognitoAuthorizer
-from orders_api.edge.http import HttpResponse
+from orders_api.twin.apigateway.authorizer import (
+    EXPIRED,
+    UNAUTHORIZED,
+    AuthorizerDenied,
+    CognitoAuthorizer,
+)
+from orders_api.twin.http import HttpResponse
 from tests.fake_issuer import (
     KID,
     NOW,

@@ -9,10 +9,10 @@ from collections import Counter
 
 import pytest
 
-from orders_api.deployment.waf import DEFAULT_POLICY, with_rate_limit
+from orders_api.deployment.waf_policy import DEFAULT_POLICY, with_rate_limit
 from orders_api.domain import NewOrder
-from orders_api.edge.http import HttpRequest
-from orders_api.edge.waf import WafEngine
+from orders_api.twin.http import HttpRequest
+from orders_api.twin.waf.engine import WafEngine
 from tests.security.waf_corpora import (
     CorpusRequest,
     legitimate_orders,

@@ -20,7 +20,11 @@ from orders_api.cost.prices import UnknownRegion, available_regions, load_price_
 from orders_api.cost.render import report_json, rich_report
 from orders_api.cost.report import markdown_report
 from orders_api.cost.scenarios import scenario, scenarios
-from orders_api.cost.workload import BilledDuration, measured_billed_duration
+from orders_api.cost.workload import BilledDuration, billed_duration_from_bench
+
+BENCH_RESULTS = Path("bench") / "results" / "lambda.json"
+"""Where `make bench` writes the Lambda benchmark, from the repository (the working directory of
+`make cost`)."""
 
 # Flags that override a field of the scenario's workload, with how to parse them.
 _OVERRIDES: dict[str, tuple[str, type[int] | type[Decimal]]] = {
@@ -83,6 +87,13 @@ def register(subparsers: Any) -> None:
         "--billed-ms", type=_decimal, help="Lambda billed duration per invocation (default: bench)"
     )
     parser.add_argument(
+        "--bench-results",
+        type=Path,
+        default=BENCH_RESULTS,
+        metavar="FILE",
+        help=f"the Lambda benchmark's results, for the billed duration (default: {BENCH_RESULTS})",
+    )
+    parser.add_argument(
         "--free-tier",
         choices=[mode.value for mode in FreeTierMode],
         default=FreeTierMode.ALWAYS.value,
@@ -112,7 +123,7 @@ def run(arguments: argparse.Namespace) -> int:
     except UnknownRegion as exc:
         print(f"orders-api cost: {exc}", file=sys.stderr)
         return 2
-    duration = measured_billed_duration()
+    duration = billed_duration_from_bench(arguments.bench_results)
     if arguments.billed_ms is not None:
         duration = BilledDuration(arguments.billed_ms, "given with --billed-ms")
     if arguments.markdown:

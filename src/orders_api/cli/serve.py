@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from orders_api.cli import waf
-from orders_api.edge.twin import DEFAULT_DATA_DIR, TwinOptions, TwinStartupError, run
+from orders_api.twin.options import DEFAULT_DATA_DIR, TwinOptions, TwinStartupError
+from orders_api.twin.run import run
 
 
 def register(subparsers: Any) -> None:

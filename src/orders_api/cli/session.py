@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from orders_api.client import ClientProblem, OrdersClient, StackOutputs
+from orders_api.cli.api_client import ClientProblem, OrdersClient, StackOutputs
 
 # Output keys as the stack and the twin name them, mapped to the client's fields.
 _OUTPUT_FIELDS = {

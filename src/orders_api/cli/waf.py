@@ -1,9 +1,10 @@
 """The web ACL on the command line: `orders-api waf stats`, and `serve`'s WAF options.
 
-`orders-api serve` enforces the deployed policy (`orders_api.deployment.waf.DEFAULT_POLICY`) by
-default; `--rate-limit N [--rate-window S]` overrides the rate rule for a local run (load tests
-keep every rule evaluating without tripping it), `--no-waf` serves without it (benchmark
-baselines only), `--waf-log PATH` appends one AWS-shaped WAF log record per request.
+`orders-api serve` enforces the deployed policy (`orders_api.deployment.waf_policy`'s
+DEFAULT_POLICY) by default; `--rate-limit N [--rate-window S]` overrides the rate rule for a
+local run (load tests keep every rule evaluating without tripping it), `--no-waf` serves
+without it (benchmark baselines only), `--waf-log PATH` appends one AWS-shaped WAF log record
+per request.
 """
 
 from __future__ import annotations
@@ -23,15 +24,15 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from orders_api.client import ClientProblem, StackOutputs
-from orders_api.deployment.waf import (
+from orders_api.cli.api_client import ClientProblem, StackOutputs
+from orders_api.deployment.waf_policy import (
     DEFAULT_POLICY,
     EVALUATION_WINDOWS_SECONDS,
     PolicyError,
     with_rate_limit,
 )
-from orders_api.edge.server import READY_PATH
-from orders_api.edge.waf import WafEngine
+from orders_api.twin.server import READY_PATH
+from orders_api.twin.waf.engine import WafEngine
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:

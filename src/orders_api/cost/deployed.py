@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from orders_api.deployment import monitoring, waf
+from orders_api.deployment import monitoring, waf_policy
 from orders_api.deployment.settings import DEFAULT_SETTINGS, DeploymentSettings
 
 CognitoPlan = Literal["LITE", "ESSENTIALS", "PLUS"]
 Architecture = Literal["arm64", "x86_64"]
 
 
-def billed_waf_rule_count(policy: waf.WafPolicy = waf.DEFAULT_POLICY) -> int:
+def billed_waf_rule_count(policy: waf_policy.WafPolicy = waf_policy.DEFAULT_POLICY) -> int:
     """Rules and rule groups AWS bills for: the top-level entries of the rendered web ACL."""
-    rendered = waf.render_web_acl(policy, name="OrdersApi", metric_prefix="OrdersApi")
+    rendered = waf_policy.render_web_acl(policy, name="OrdersApi", metric_prefix="OrdersApi")
     return len(rendered["Rules"])
 
 
@@ -64,7 +64,7 @@ def _cognito_plan(value: str) -> CognitoPlan:
 
 def read_deployment(
     settings: DeploymentSettings = DEFAULT_SETTINGS,
-    policy: waf.WafPolicy = waf.DEFAULT_POLICY,
+    policy: waf_policy.WafPolicy = waf_policy.DEFAULT_POLICY,
 ) -> Deployment:
     observability = settings.observability
     return Deployment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from orders_api.cost.workload import BilledDuration, Workload, measured_billed_duration
+from orders_api.cost.workload import BilledDuration, Workload
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +19,7 @@ class Scenario:
     """The busiest moment, compared with the stage throttle (the model prices monthly sums)."""
 
 
-def scenarios(duration: BilledDuration | None = None) -> tuple[Scenario, ...]:
-    billed = duration or measured_billed_duration()
+def scenarios(billed: BilledDuration) -> tuple[Scenario, ...]:
     legitimate = Decimal(10_000)
     unwanted = Decimal(5_000_000)
     promotion_day = Decimal(240_000)
@@ -79,7 +78,7 @@ def scenarios(duration: BilledDuration | None = None) -> tuple[Scenario, ...]:
     )
 
 
-def scenario(key: str, duration: BilledDuration | None = None) -> Scenario:
+def scenario(key: str, duration: BilledDuration) -> Scenario:
     for candidate in scenarios(duration):
         if candidate.key == key:
             return candidate

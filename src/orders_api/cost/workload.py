@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-BENCH_RESULTS = Path(__file__).resolve().parents[3] / "bench" / "results" / "lambda.json"
 BENCH_KEY = "warm_invoke_ms"
 FALLBACK_BILLED_MS = Decimal(100)
 
@@ -26,18 +25,23 @@ class BilledDuration:
         return max(1, math.ceil(self.milliseconds))
 
 
-def measured_billed_duration(results: Path = BENCH_RESULTS) -> BilledDuration:
-    """The lead's benchmark figure if it was measured, else a stated default."""
+DEFAULT_BILLED_DURATION = BilledDuration(FALLBACK_BILLED_MS, f"default {FALLBACK_BILLED_MS} ms")
+"""What a workload assumes when no measured figure is given."""
+
+
+def billed_duration_from_bench(results: Path) -> BilledDuration:
+    """The `warm_invoke_ms` figure of a Lambda benchmark results file (`bench/results/
+    lambda.json`, written by `make bench`), or the stated default when the file has none."""
     try:
         measured = json.loads(results.read_text())[BENCH_KEY]
     except (OSError, ValueError, KeyError, TypeError):
         return BilledDuration(
             FALLBACK_BILLED_MS,
-            f"default {FALLBACK_BILLED_MS} ms: no `{BENCH_KEY}` in bench/results/lambda.json",
+            f"default {FALLBACK_BILLED_MS} ms: no `{BENCH_KEY}` in {results.as_posix()}",
         )
     return BilledDuration(
         Decimal(str(measured)),
-        f"`{BENCH_KEY}` from bench/results/lambda.json (the handler in-process on the bench "
+        f"`{BENCH_KEY}` from {results.as_posix()} (the handler in-process on the bench "
         "machine, storage round trip excluded)",
     )
 
@@ -53,7 +57,7 @@ class Workload:
 
     requests_per_month: Decimal
     monthly_active_users: int
-    billed_duration: BilledDuration = field(default_factory=measured_billed_duration)
+    billed_duration: BilledDuration = DEFAULT_BILLED_DURATION
     waf_blocked_share: Decimal = Decimal(0)
     """Blocked by the web ACL (scanners, floods caught by the rate rule, bad inputs)."""
     unauthorized_share: Decimal = Decimal(0)

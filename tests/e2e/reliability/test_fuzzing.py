@@ -30,7 +30,12 @@ EXAMPLES_PER_OPERATION = scaled(500, 5000)
 SEED = int(os.environ.get("ORDERS_FUZZ_SEED") or (secrets.randbelow(2**32) if SOAK else 20261125))
 """Fixed under `make test`, random under `make soak`; ORDERS_FUZZ_SEED=N replays a run."""
 
-_generated: Counter[tuple[str, int]] = Counter()
+
+@pytest.fixture(scope="module")
+def answered() -> Counter[tuple[str, int]]:
+    """How many generated requests got each (method, status): filled by the fuzzing test,
+    summed up by the next one."""
+    return Counter()
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +78,18 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_generated_request_gets_a_documented_answer_and_never_a_5xx(case: Any) -> None:
+def test_every_generated_request_gets_a_documented_answer_and_never_a_5xx(
+    case: Any, answered: Counter[tuple[str, int]]
+) -> None:
     response = case.call_and_validate()
-    _generated[(case.method, response.status_code)] += 1
+    answered[(case.method, response.status_code)] += 1
     assert response.status_code < 500, response.text
 
 
 def test_the_fuzzer_sent_at_least_a_thousand_requests_through_the_whole_path(
-    fuzzed_twin: Twin,
+    fuzzed_twin: Twin, answered: Counter[tuple[str, int]]
 ) -> None:
-    generated = sum(_generated.values())
+    generated = sum(answered.values())
     if not generated:
         pytest.skip("sums up the fuzzing test of this module; run it with it")
     web_acl = fuzzed_twin.ready()["requestFilter"]
@@ -92,7 +99,7 @@ def test_the_fuzzer_sent_at_least_a_thousand_requests_through_the_whole_path(
         requestsSeenByTheTwin=web_acl["requests"],
         blockedByTheWebAcl=web_acl["blocked"],
         statuses={
-            f"{method} {status}": count for (method, status), count in sorted(_generated.items())
+            f"{method} {status}": count for (method, status), count in sorted(answered.items())
         },
         examplesPerOperation=EXAMPLES_PER_OPERATION,
         seed=SEED,
@@ -100,4 +107,4 @@ def test_the_fuzzer_sent_at_least_a_thousand_requests_through_the_whole_path(
     assert generated >= MIN_GENERATED_REQUESTS
     # schemathesis adds its own probes (no token, a bad token...) to the generated requests.
     assert web_acl["requests"] >= generated
-    assert not [status for (_, status) in _generated if status >= 500]
+    assert not [status for (_, status) in answered if status >= 500]

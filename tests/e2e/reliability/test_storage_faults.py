@@ -23,7 +23,7 @@ import pytest
 from botocore.config import Config
 
 from orders_api.adapters.dynamodb import CLIENT_CONFIG
-from orders_api.ids import idempotent_order_id
+from orders_api.domain.ids import idempotent_order_id
 from tests.e2e.conftest import Twin, User, new_user, start_twin
 from tests.e2e.reliability.faulty_dynamodb import Fault, FaultyDynamoDB
 from tests.e2e.reliability.orders import UNLIMITED_RATE, order_body

@@ -1,5 +1,0 @@
-"""A Cognito-compatible identity provider for the local twin (see docs/identity.md)."""
-
-from orders_api.edge.idp.provider import IdentityProvider
-
-__all__ = ["IdentityProvider"]

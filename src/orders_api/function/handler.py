@@ -1,0 +1,111 @@
+"""Lambda entry point: API Gateway REST (proxy integration, payload 1.0) → the order service.
+
+Routes stay thin: read the caller, call one use case, shape the response. Every error becomes
+a response in exactly one place (`responses.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from orders_api.domain import IDEMPOTENCY_KEY_PATTERN, NewOrder, Order
+from orders_api.function import bootstrap, responses
+from orders_api.function.caller import caller_of
+from orders_api.function.cors_headers import ResponseCors
+
+logger = Logger(service="orders-api")
+metrics = Metrics(namespace="OrdersApi", service="orders-api")
+app = APIGatewayRestResolver(enable_validation=True)
+# A GET emits no application metric; Powertools would warn on every such invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+responses.register(app, logger, metrics)
+# Applied to the resolved response rather than as a Powertools middleware: middlewares do not see
+# the responses of exception handlers or of an unmatched route, and Powertools' own CORSConfig
+# matches exact origins only, not "any port of localhost".
+response_cors = ResponseCors.from_environment(os.environ)
+
+if "AWS_LAMBDA_FUNCTION_NAME" in os.environ:
+    bootstrap.service()  # create the storage client during init, not on the first request
+
+
+@app.post(
+    "/orders",
+    summary="Place an order",
+    responses=responses.documented(
+        Order, 201, 200, 400, 401, 403, 409, 413, 415, 422, 429, 502, 503
+    ),
+)
+def place_order(
+    new_order: Annotated[NewOrder, Body()],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="idempotency-key",
+            description="1-128 printable ASCII; a retry with the same key returns the first order",
+            # Documented, not validated here: the service refuses a bad key with a 400 that
+            # names the header, as it does for every caller.
+            json_schema_extra={"pattern": IDEMPOTENCY_KEY_PATTERN.pattern},
+        ),
+    ] = None,
+) -> Response[Order]:
+    caller = caller_of(app.current_event)
+    placement = bootstrap.service().place_order(caller, new_order, idempotency_key)
+    order = placement.order
+    if placement.created:
+        metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
+        logger.info("order placed", extra={"orderId": order.order_id})
+        return responses.json(201, order, location=_location_of(order.order_id))
+    metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)
+    logger.info("idempotent replay", extra={"orderId": order.order_id})
+    return responses.json(200, order, location=_location_of(order.order_id))
+
+
+@app.get(
+    "/orders/<orderId>",
+    summary="Get one of the caller's orders",
+    responses=responses.documented(Order, 200, 401, 403, 404, 422, 429, 502, 503),
+)
+def get_order(
+    order_id: Annotated[str, Path(alias="orderId", description="The order id from Location")],
+) -> Response[Order]:
+    caller = caller_of(app.current_event)
+    order = bootstrap.service().get_order(caller, order_id)
+    return responses.json(200, order)
+
+
+_LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def _location_of(order_id: str) -> str:
+    """The new order's path as the client called it: stage and base path included."""
+    called_path = app.current_event.request_context.path or app.current_event.path
+    return f"{called_path.rstrip('/')}/{order_id}"
+
+
+def _with_cors_headers(function: _LambdaHandler) -> _LambdaHandler:
+    """The function's responses with CORS headers for an allowed Origin (see `response_cors`)."""
+
+    @functools.wraps(function)
+    def with_cors_headers(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        result = function(event, context)
+        return result if response_cors is None else response_cors.apply(event, result)
+
+    return with_cors_headers
+
+
+@_with_cors_headers
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

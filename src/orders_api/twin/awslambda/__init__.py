@@ -1,0 +1,1 @@
+"""The Lambda runtime emulated: the context object and the execution environments."""

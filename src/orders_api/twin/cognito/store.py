@@ -1,0 +1,137 @@
+"""Durable storage for the identity provider: one SQLite file in the data dir.
+
+Same discipline as the orders database: WAL with synchronous=FULL, so an acknowledged sign-up
+survives a crash; one connection behind a lock. The file holds password hashes, so it is
+created readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+
+from orders_api.twin.cognito.records import SignInSession, User, username_key
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS users ("
+    " username_key TEXT PRIMARY KEY, sub TEXT NOT NULL UNIQUE, record TEXT NOT NULL"
+    ") WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS sessions ("
+    " origin_jti TEXT PRIMARY KEY, username_key TEXT NOT NULL,"
+    " refresh_token_hash TEXT NOT NULL UNIQUE, auth_time INTEGER NOT NULL,"
+    " expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0"
+    ") WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (username_key)",
+)
+
+_SELECT_SESSION = (
+    "SELECT origin_jti, username_key, refresh_token_hash, auth_time, expires_at, revoked"
+    " FROM sessions WHERE "
+)
+_SESSION_BY = {
+    "origin_jti": _SELECT_SESSION + "origin_jti = ?",
+    "refresh_token_hash": _SELECT_SESSION + "refresh_token_hash = ?",
+}
+
+
+def _create_private_file(path: Path) -> None:
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+class IdentityStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _create_private_file(path)
+        self._lock = threading.Lock()
+        self._connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=5.0
+        )
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=FULL")
+        for statement in _SCHEMA:
+            self._connection.execute(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def setting(self, name: str, default: str) -> str:
+        """The stored value of `name`; stores `default` first if there is none yet."""
+        with self._lock:
+            self._connection.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                (name, default),
+            )
+            (value,) = self._connection.execute(
+                "SELECT value FROM meta WHERE name = ?", (name,)
+            ).fetchone()
+        return str(value)
+
+    def user(self, username: str) -> User | None:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT record FROM users WHERE username_key = ?", (username_key(username),)
+            ).fetchone()
+        return None if row is None else User.from_record(json.loads(row[0]))
+
+    def add_user(self, user: User) -> bool:
+        """Store a new user; False if the username is taken."""
+        with self._lock:
+            cursor = self._connection.execute(
+                "INSERT INTO users (username_key, sub, record) VALUES (?, ?, ?)"
+                " ON CONFLICT (username_key) DO NOTHING",
+                (user.key, user.sub, _encode(user)),
+            )
+        return cursor.rowcount == 1
+
+    def save_user(self, user: User) -> None:
+        with self._lock:
+            self._connection.execute(
+                "UPDATE users SET record = ? WHERE username_key = ?", (_encode(user), user.key)
+            )
+
+    def add_session(self, session: SignInSession, *, now: float) -> None:
+        """Store a new sign-in, dropping sessions whose refresh token has expired by `now`."""
+        with self._lock:
+            self._connection.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+            self._connection.execute(
+                "INSERT INTO sessions (origin_jti, username_key, refresh_token_hash, auth_time,"
+                " expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    session.origin_jti,
+                    session.username_key,
+                    session.refresh_token_hash,
+                    session.auth_time,
+                    session.expires_at,
+                    int(session.revoked),
+                ),
+            )
+
+    def session_by_refresh_token_hash(self, token_hash: str) -> SignInSession | None:
+        return self._session_where("refresh_token_hash", token_hash)
+
+    def session(self, origin_jti: str) -> SignInSession | None:
+        return self._session_where("origin_jti", origin_jti)
+
+    def revoke_sessions(self, username: str) -> None:
+        with self._lock:
+            self._connection.execute(
+                "UPDATE sessions SET revoked = 1 WHERE username_key = ?", (username_key(username),)
+            )
+
+    def _session_where(self, column: str, value: str) -> SignInSession | None:
+        with self._lock:
+            row = self._connection.execute(_SESSION_BY[column], (value,)).fetchone()
+        if row is None:
+            return None
+        origin_jti, key, token_hash, auth_time, expires_at, revoked = row
+        return SignInSession(origin_jti, key, token_hash, auth_time, expires_at, bool(revoked))
+
+
+def _encode(user: User) -> str:
+    return json.dumps(user.to_record(), separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,589 @@
+"""The user pool and its one app client: sign-up, confirmation, sign-in, tokens, sign-out.
+
+Operations take and return plain values; the actions module maps Cognito's JSON onto them.
+User existence errors are prevented for the client-facing operations, as on the deployed app
+client: an unknown username and a wrong password get the same answer, after the same work.
+
+Whenever a password is set, its argon2id hash and its SRP verifier and salt are stored (the
+verifier in `User.extras`), never the password. Records written before SRP existed have no
+verifier: those users still sign in with USER_PASSWORD_AUTH, and SRP refuses them like a wrong
+password until their password is set again.
+
+A user's record is read, changed and written back whole, so the operations that change one run
+one at a time per user (`_serialized_per_user`): otherwise a wrong password being checked could
+write back the password it read after a reset replaced it, and parallel guesses would each
+count one failure among them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from orders_api.deployment.settings import AuthSettings
+from orders_api.twin.cognito.attributes import check_username, masked_destination, user_attributes
+from orders_api.twin.cognito.errors import (
+    INCORRECT_CREDENTIALS,
+    CodeMismatch,
+    ExpiredCode,
+    InvalidParameter,
+    LimitExceeded,
+    NotAuthorized,
+    ResourceNotFound,
+    UsernameExists,
+    UserNotConfirmed,
+    UserNotFound,
+)
+from orders_api.twin.cognito.keys import SigningKey
+from orders_api.twin.cognito.passwords import PasswordHashes, check_policy, generate_password
+from orders_api.twin.cognito.records import SignInSession, User, username_key
+from orders_api.twin.cognito.srp import MalformedSrpValue, SrpChallenges, make_verifier
+from orders_api.twin.cognito.store import IdentityStore
+from orders_api.twin.cognito.tokens import (
+    IssuedTokens,
+    TokenIssuer,
+    new_refresh_token,
+    refresh_token_hash,
+)
+
+CONFIRMATION_CODE_SECONDS = 24 * 3600
+"""Cognito's sign-up confirmation codes are valid for 24 hours."""
+RESET_CODE_SECONDS = 3600
+"""A ForgotPassword code is valid for one hour."""
+CHALLENGE_SESSION_SECONDS = 180
+"""An auth challenge's Session is valid for three minutes (the app client's default)."""
+MAX_CODE_ATTEMPTS = 5
+LOCKOUT_AFTER_FAILURES = 5
+MAX_LOCKOUT_SECONDS = 900
+"""After five wrong passwords Cognito locks sign-in, doubling from 1 s up to about 15 min."""
+
+_CODE_MISMATCH = "Invalid verification code provided, please try again."
+_CODE_EXPIRED = "Invalid code provided, please request a code again."
+_NO_SUCH_USER = "User does not exist."
+_INVALID_SESSION = "Invalid session for the user, session is expired."
+
+SRP_SALT = "srp_salt"
+SRP_VERIFIER = "srp_verifier"
+"""`User.extras` keys of the password's SRP salt and verifier (hex)."""
+_RESET_CODE_HASH = "reset_code_hash"
+_RESET_CODE_EXPIRES_AT = "reset_code_expires_at"
+_RESET_CODE_FAILURES = "reset_code_failures"
+_DECOY_SALT_KEY_SETTING = "srp_decoy_salt_key"
+_SALT_BYTES = 16
+_USER_LOCK_STRIPES = 64
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@dataclass(frozen=True, slots=True)
+class SignUpResult:
+    user: User
+    destination: str
+    """Where the code went, masked (CodeDeliveryDetails.Destination)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeSession:
+    """An auth flow waiting for the client's answer to a challenge (RespondToAuthChallenge)."""
+
+    username: str
+    challenge_name: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    tokens: IssuedTokens
+    refresh_token: str
+
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _serialized_per_user(
+    method: Callable[Concatenate[UserPool, str, _P], _R],
+) -> Callable[Concatenate[UserPool, str, _P], _R]:
+    """Run a method whose first argument is a username while holding that user's lock."""
+
+    @wraps(method)
+    def serialized(pool: UserPool, username: str, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with pool._user_lock(username):
+            return method(pool, username, *args, **kwargs)
+
+    return serialized
+
+
+class UserPool:
+    def __init__(
+        self,
+        store: IdentityStore,
+        signing_key: SigningKey,
+        *,
+        user_pool_id: str,
+        client_id: str,
+        issuer: str,
+        settings: AuthSettings,
+        log: Callable[[str], None],
+        clock: Callable[[], float] = time.time,
+        hashes: PasswordHashes | None = None,
+    ) -> None:
+        self.store = store
+        self.signing_key = signing_key
+        self.user_pool_id = user_pool_id
+        self.client_id = client_id
+        self.issuer = issuer
+        self.settings = settings
+        self.log = log
+        self.clock = clock
+        self.hashes = hashes or PasswordHashes()
+        self.tokens = TokenIssuer(
+            signing_key,
+            issuer=issuer,
+            client_id=client_id,
+            lifetimes=settings.token_lifetimes,
+            clock=clock,
+        )
+        self._challenges: dict[str, ChallengeSession] = {}
+        self._challenges_lock = threading.Lock()
+        # Striped rather than one lock per user, so that unknown usernames leave nothing behind.
+        self._user_locks = tuple(threading.Lock() for _ in range(_USER_LOCK_STRIPES))
+        self.srp = SrpChallenges(
+            user_pool_id, clock=lambda: datetime.fromtimestamp(self.clock(), UTC)
+        )
+        # A user who cannot answer SRP (unknown, or no verifier yet) gets a decoy challenge: its
+        # salt is stable per username across restarts, as a real user's is, and its verifier
+        # matches no password, so the decoy costs and looks the same as a real challenge.
+        self._decoy_salt_key = bytes.fromhex(
+            store.setting(_DECOY_SALT_KEY_SETTING, secrets.token_hex(32))
+        )
+        self._decoy_verifier = make_verifier(
+            user_pool_id, "decoy", secrets.token_urlsafe(32)
+        ).verifier_hex
+
+    @contextmanager
+    def _user_lock(self, username: str) -> Iterator[None]:
+        """Held while one user's record is read, changed and written back; never nested."""
+        with self._user_locks[hash(username_key(username)) % _USER_LOCK_STRIPES]:
+            yield
+
+    # Who may call
+
+    def check_client(self, client_id: str) -> None:
+        if client_id != self.client_id:
+            raise ResourceNotFound(f"User pool client {client_id} does not exist.")
+
+    def check_pool(self, user_pool_id: str) -> None:
+        if user_pool_id != self.user_pool_id:
+            raise ResourceNotFound(f"User pool {user_pool_id} does not exist.")
+
+    # Sign-up and confirmation
+
+    def sign_up(self, username: str, password: str, attributes: dict[str, str]) -> SignUpResult:
+        check_username(username)
+        initial = user_attributes(username, attributes)
+        check_policy(password, self.settings.password_policy)
+        now = self.clock()
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user = User(
+            username=username,
+            sub=str(uuid.uuid4()),
+            status="UNCONFIRMED",
+            attributes={**initial, "email_verified": "false"},
+            created_at=now,
+            modified_at=now,
+            confirmation_code_hash=_code_digest(code),
+            confirmation_code_expires_at=now + CONFIRMATION_CODE_SECONDS,
+        )
+        self._set_password(user, password)
+        if not self.store.add_user(user):
+            raise UsernameExists("User already exists")
+        destination = masked_destination(username)
+        # Cognito would email the code; locally the server log is the mailbox.
+        self.log(f"identity: sign-up confirmation code for {destination}: {code}")
+        return SignUpResult(user, destination)
+
+    @_serialized_per_user
+    def confirm_sign_up(self, username: str, code: str) -> None:
+        user = self.store.user(username)
+        if user is None:
+            raise CodeMismatch(_CODE_MISMATCH)
+        if user.status != "UNCONFIRMED":
+            raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+        now = self.clock()
+        expires_at = user.confirmation_code_expires_at
+        if user.confirmation_code_hash is None or expires_at is None or now >= expires_at:
+            raise ExpiredCode(_CODE_EXPIRED)
+        if not hmac.compare_digest(user.confirmation_code_hash, _code_digest(code)):
+            attempts = int(user.extras.get("confirmation_failures", 0)) + 1
+            user.extras["confirmation_failures"] = attempts
+            if attempts >= MAX_CODE_ATTEMPTS:
+                # A six-digit code must not be guessable by brute force: burn it.
+                user.confirmation_code_hash = None
+                user.confirmation_code_expires_at = None
+                self.store.save_user(user)
+                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+            self.store.save_user(user)
+            raise CodeMismatch(_CODE_MISMATCH)
+        user.extras.pop("confirmation_failures", None)
+        user.status = "CONFIRMED"
+        user.attributes["email_verified"] = "true"
+        user.confirmation_code_hash = None
+        user.confirmation_code_expires_at = None
+        user.modified_at = now
+        self.store.save_user(user)
+
+    # Administration (IAM-authorized in AWS)
+
+    def admin_user(self, username: str) -> User:
+        user = self.store.user(username)
+        if user is None:
+            raise UserNotFound(_NO_SUCH_USER)
+        return user
+
+    @_serialized_per_user
+    def admin_confirm_sign_up(self, username: str) -> None:
+        user = self.admin_user(username)
+        if user.status != "UNCONFIRMED":
+            raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+        user.status = "CONFIRMED"
+        user.confirmation_code_hash = None
+        user.confirmation_code_expires_at = None
+        user.modified_at = self.clock()
+        self.store.save_user(user)
+
+    def admin_create_user(
+        self,
+        username: str,
+        attributes: dict[str, str],
+        temporary_password: str | None,
+        *,
+        send_invitation: bool,
+    ) -> User:
+        check_username(username)
+        initial = user_attributes(username, attributes)
+        policy = self.settings.password_policy
+        if temporary_password is not None:
+            check_policy(temporary_password, policy)
+        password = temporary_password or generate_password(policy)
+        now = self.clock()
+        user = User(
+            username=username,
+            sub=str(uuid.uuid4()),
+            status="FORCE_CHANGE_PASSWORD",
+            attributes=initial,
+            created_at=now,
+            modified_at=now,
+        )
+        self._set_password(user, password)
+        self._set_temporary_expiry(user, now)
+        if not self.store.add_user(user):
+            raise UsernameExists("User account already exists")
+        if send_invitation and temporary_password is None:
+            # Cognito would email the invitation; a generated password has no other way out.
+            self.log(f"identity: temporary password for {masked_destination(username)}: {password}")
+        return user
+
+    @_serialized_per_user
+    def admin_set_user_password(self, username: str, password: str, *, permanent: bool) -> None:
+        user = self.admin_user(username)
+        check_policy(password, self.settings.password_policy)
+        now = self.clock()
+        self._set_password(user, password)
+        user.failed_sign_ins = 0
+        user.locked_until = 0.0
+        if permanent:
+            user.status = "CONFIRMED"
+            user.extras.pop("temporary_password_expires_at", None)
+        else:
+            user.status = "FORCE_CHANGE_PASSWORD"
+            self._set_temporary_expiry(user, now)
+        user.modified_at = now
+        self.store.save_user(user)
+
+    def _set_temporary_expiry(self, user: User, now: float) -> None:
+        days = self.settings.password_policy.temporary_password_validity_days
+        user.extras["temporary_password_expires_at"] = now + days * 86400
+
+    def _set_password(self, user: User, password: str) -> None:
+        """Keep what proves a password later: its argon2id hash and its SRP salt and verifier."""
+        salt_hex, verifier_hex = make_verifier(self.user_pool_id, user.key, password)
+        user.password_hash = self.hashes.hash(password)
+        user.extras[SRP_SALT] = salt_hex
+        user.extras[SRP_VERIFIER] = verifier_hex
+
+    # Sign-in
+
+    @_serialized_per_user
+    def authenticate(self, username: str, password: str) -> User:
+        """The user whose password this is; NotAuthorized for anything else, unknown users
+        included. The caller decides what a FORCE_CHANGE_PASSWORD user gets."""
+        now = self.clock()
+        user = self.store.user(username)
+        if user is not None and now < user.locked_until:
+            raise NotAuthorized("Password attempts exceeded")
+        matches = self.hashes.verify(user.password_hash if user else None, password)
+        if user is None:
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        if not matches:
+            self._record_failed_sign_in(user, now)
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        return self._admit(user, now)
+
+    def _admit(self, user: User, now: float) -> User:
+        """A user who just proved the password, unless their state forbids signing in."""
+        if not user.enabled:
+            raise NotAuthorized("User is disabled.")
+        if user.status == "UNCONFIRMED":
+            raise UserNotConfirmed("User is not confirmed.")
+        temporary_until = user.extras.get("temporary_password_expires_at")
+        if (
+            user.status == "FORCE_CHANGE_PASSWORD"
+            and temporary_until is not None
+            and now >= float(temporary_until)
+        ):
+            raise NotAuthorized(
+                "Temporary password has expired and must be reset by an administrator."
+            )
+        if user.failed_sign_ins:
+            user.failed_sign_ins = 0
+            user.locked_until = 0.0
+            self.store.save_user(user)
+        return user
+
+    def start_srp(self, username: str, srp_a: str) -> dict[str, str]:
+        """The PASSWORD_VERIFIER challenge parameters for USER_SRP_AUTH.
+
+        USER_ID_FOR_SRP and USERNAME are the case-folded username, whoever asks, so that the
+        answer does not tell which usernames exist; users who cannot answer get a decoy.
+        """
+        user_id = username_key(username)
+        stored = self.store.user(username)
+        salt = stored.extras.get(SRP_SALT) if stored else None
+        verifier = stored.extras.get(SRP_VERIFIER) if stored else None
+        if not isinstance(salt, str) or not isinstance(verifier, str):
+            salt, verifier = self._decoy_salt(user_id), self._decoy_verifier
+        try:
+            parameters = self.srp.start(user_id, salt, verifier, srp_a)
+        except MalformedSrpValue as exc:
+            raise InvalidParameter("SRP_A is not a valid SRP value.") from exc
+        return {**parameters, "USERNAME": user_id}
+
+    @_serialized_per_user
+    def verify_srp(
+        self, username: str, secret_block: str, timestamp: str, claim_signature: str
+    ) -> User:
+        """The user whose PASSWORD_VERIFIER claim this is; NotAuthorized for anything else.
+
+        The secret block is spent whatever the outcome; a wrong claim counts towards lockout.
+        """
+        now = self.clock()
+        user = self.store.user(username)
+        proved = self.srp.verify(username_key(username), secret_block, timestamp, claim_signature)
+        if user is not None and now < user.locked_until:
+            raise NotAuthorized("Password attempts exceeded")
+        if user is None or SRP_VERIFIER not in user.extras:
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        if not proved:
+            self._record_failed_sign_in(user, now)
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        return self._admit(user, now)
+
+    def _decoy_salt(self, user_id: str) -> str:
+        digest = hmac.digest(self._decoy_salt_key, user_id.encode(), "sha256")[:_SALT_BYTES]
+        return f"{int.from_bytes(digest, 'big'):x}"
+
+    def _record_failed_sign_in(self, user: User, now: float) -> None:
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= LOCKOUT_AFTER_FAILURES:
+            delay = min(2 ** (user.failed_sign_ins - LOCKOUT_AFTER_FAILURES), MAX_LOCKOUT_SECONDS)
+            user.locked_until = now + delay
+        self.store.save_user(user)
+
+    def start_session(self, user: User) -> SignIn:
+        """Tokens for a user who just proved who they are, and the refresh token of the session."""
+        now = self.clock()
+        origin_jti = str(uuid.uuid4())
+        refresh_token = new_refresh_token()
+        days = self.settings.token_lifetimes.refresh_token_days
+        self.store.add_session(
+            SignInSession(
+                origin_jti=origin_jti,
+                username_key=user.key,
+                refresh_token_hash=refresh_token_hash(refresh_token),
+                auth_time=int(now),
+                expires_at=now + days * 86400,
+            ),
+            now=now,
+        )
+        tokens = self.tokens.issue(user, origin_jti=origin_jti, auth_time=int(now))
+        return SignIn(tokens, refresh_token)
+
+    def refresh(self, refresh_token: str) -> IssuedTokens:
+        session = self.store.session_by_refresh_token_hash(refresh_token_hash(refresh_token))
+        if session is None:
+            raise NotAuthorized("Invalid Refresh Token")
+        if session.revoked:
+            raise NotAuthorized("Refresh Token has been revoked")
+        if self.clock() >= session.expires_at:
+            raise NotAuthorized("Refresh Token has expired")
+        user = self.store.user(session.username_key)
+        if user is None or not user.enabled:
+            raise NotAuthorized("Invalid Refresh Token")
+        return self.tokens.issue(user, origin_jti=session.origin_jti, auth_time=session.auth_time)
+
+    def open_challenge(self, user: User, challenge_name: str) -> str:
+        """A Session value for the client to send back with its answer to the challenge."""
+        now = self.clock()
+        session = secrets.token_urlsafe(48)
+        with self._challenges_lock:
+            for token in [t for t, c in self._challenges.items() if now >= c.expires_at]:
+                del self._challenges[token]
+            self._challenges[session] = ChallengeSession(
+                user.username, challenge_name, now + CHALLENGE_SESSION_SECONDS
+            )
+        return session
+
+    def take_challenge(self, session: str) -> ChallengeSession | None:
+        """The open challenge with this Session, once; None if unknown or expired."""
+        with self._challenges_lock:
+            challenge = self._challenges.pop(session, None)
+        if challenge is None or self.clock() >= challenge.expires_at:
+            return None
+        return challenge
+
+    def complete_new_password(
+        self, session: str, username: str, new_password: str, attributes: dict[str, str]
+    ) -> User:
+        """Answer NEW_PASSWORD_REQUIRED: the user's own password replaces the temporary one.
+
+        The password policy is checked before the Session is spent, so a weak choice can be
+        retried with the same Session.
+        """
+        check_policy(new_password, self.settings.password_policy)
+        challenge = self.take_challenge(session)
+        if (
+            challenge is None
+            or challenge.challenge_name != "NEW_PASSWORD_REQUIRED"
+            or username_key(challenge.username) != username_key(username)
+        ):
+            raise NotAuthorized(_INVALID_SESSION)
+        with self._user_lock(challenge.username):
+            user = self.store.user(challenge.username)
+            if user is None or user.status != "FORCE_CHANGE_PASSWORD":
+                raise NotAuthorized(_INVALID_SESSION)
+            user.attributes = user_attributes(user.username, {**user.attributes, **attributes})
+            self._set_password(user, new_password)
+            user.status = "CONFIRMED"
+            user.extras.pop("temporary_password_expires_at", None)
+            user.modified_at = self.clock()
+            self.store.save_user(user)
+        return user
+
+    # Forgotten and changed passwords
+
+    @_serialized_per_user
+    def forgot_password(self, username: str) -> str:
+        """Send a reset code (to the log); where it went, masked.
+
+        An unknown username gets the same answer and no code, as Cognito answers when user
+        existence errors are prevented.
+        """
+        user = self.store.user(username)
+        # Masked as asked, known user or not: the stored spelling would tell them apart.
+        destination = masked_destination(username)
+        if user is None:
+            return destination
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            raise NotAuthorized("User password cannot be reset in the current state.")
+        if user.attributes.get("email_verified") != "true":
+            raise InvalidParameter(
+                "Cannot reset password for the user as there is no registered/verified email "
+                "or phone_number"
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user.extras[_RESET_CODE_HASH] = _code_digest(code)
+        user.extras[_RESET_CODE_EXPIRES_AT] = self.clock() + RESET_CODE_SECONDS
+        user.extras.pop(_RESET_CODE_FAILURES, None)
+        self.store.save_user(user)
+        # Cognito would email the code; locally the server log is the mailbox.
+        self.log(f"identity: password reset code for {destination}: {code}")
+        return destination
+
+    @_serialized_per_user
+    def confirm_forgot_password(self, username: str, code: str, password: str) -> None:
+        """Set a new password with the code ForgotPassword sent; five wrong codes burn it."""
+        check_policy(password, self.settings.password_policy)
+        user = self.store.user(username)
+        if user is None:
+            raise CodeMismatch(_CODE_MISMATCH)
+        now = self.clock()
+        expected = user.extras.get(_RESET_CODE_HASH)
+        expires_at = user.extras.get(_RESET_CODE_EXPIRES_AT)
+        if not isinstance(expected, str) or expires_at is None or now >= float(expires_at):
+            raise ExpiredCode(_CODE_EXPIRED)
+        if not hmac.compare_digest(expected, _code_digest(code)):
+            attempts = int(user.extras.get(_RESET_CODE_FAILURES, 0)) + 1
+            user.extras[_RESET_CODE_FAILURES] = attempts
+            if attempts >= MAX_CODE_ATTEMPTS:
+                for key in (_RESET_CODE_HASH, _RESET_CODE_EXPIRES_AT, _RESET_CODE_FAILURES):
+                    user.extras.pop(key, None)
+                self.store.save_user(user)
+                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+            self.store.save_user(user)
+            raise CodeMismatch(_CODE_MISMATCH)
+        for key in (_RESET_CODE_HASH, _RESET_CODE_EXPIRES_AT, _RESET_CODE_FAILURES):
+            user.extras.pop(key, None)
+        self._set_password(user, password)
+        user.failed_sign_ins = 0
+        user.locked_until = 0.0
+        user.modified_at = now
+        self.store.save_user(user)
+
+    def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """ChangePassword: a signed-in user replaces a password they can still prove."""
+        claims = self.tokens.verify_access_token(access_token)
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            now = self.clock()
+            if now < user.locked_until:
+                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+            if not self.hashes.verify(user.password_hash, previous):
+                self._record_failed_sign_in(user, now)
+                raise NotAuthorized(INCORRECT_CREDENTIALS)
+            check_policy(proposed, self.settings.password_policy)
+            self._set_password(user, proposed)
+            user.modified_at = now
+            self.store.save_user(user)
+
+    # Signed-in users
+
+    def user_of_access_token(self, access_token: str) -> User:
+        return self._user_of_claims(self.tokens.verify_access_token(access_token))
+
+    def _user_of_claims(self, claims: dict[str, Any]) -> User:
+        session = self.store.session(str(claims.get("origin_jti", "")))
+        if session is None or session.revoked:
+            raise NotAuthorized("Access Token has been revoked")
+        user = self.store.user(str(claims["username"]))
+        if user is None or user.sub != claims.get("sub"):
+            raise UserNotFound(_NO_SUCH_USER)
+        if not user.enabled:
+            raise NotAuthorized("User is disabled.")
+        return user
+
+    def global_sign_out(self, access_token: str) -> None:
+        """Revokes every refresh token of the user, and the access tokens they came with."""
+        user = self.user_of_access_token(access_token)
+        self.store.revoke_sessions(user.username)
