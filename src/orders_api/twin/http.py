@@ -1,4 +1,4 @@
-"""The HTTP request and response as the edge stages (WAF, gateway, authorizer) see them.
+"""The HTTP request and response as the twin's stages (web ACL, gateway, authorizer) see them.
 
 Built once per request by the server from the wire; every stage reads the same object.
 """

@@ -33,23 +33,21 @@ class RecordingFunction:
         return {"statusCode": 201, "body": "{}"}
 
 
-def post_orders(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Run one POST /prod/orders through the app; what it sent, and the function's events."""
-    function = RecordingFunction()
-    app = TwinApp(
-        Gateway(handler=function, authorizer=AcceptingAuthorizer(), api_id="a1b2c3d4e5"),
-        readiness=dict,
-    )
+def drive(
+    app: TwinApp,
+    method: str,
+    path: str,
+    messages: list[dict[str, Any]],
+    headers: list[tuple[bytes, bytes]],
+) -> list[dict[str, Any]]:
+    """Run one request through the app, fed `messages`; the messages it sent back."""
     scope = {
         "type": "http",
-        "method": "POST",
-        "path": "/prod/orders",
-        "raw_path": b"/prod/orders",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
         "query_string": b"",
-        "headers": [
-            (b"host", b"127.0.0.1:3000"),
-            (b"content-length", str(len(ORDER_BODY)).encode()),
-        ],
+        "headers": [(b"host", b"127.0.0.1:3000"), *headers],
         "client": ("127.0.0.1", 50000),
     }
     incoming = iter(messages)
@@ -65,7 +63,18 @@ def post_orders(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], l
         asyncio.run(app(scope, receive, send))
     finally:
         app.close()
-    return sent, function.events
+    return sent
+
+
+def post_orders(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Run one POST /prod/orders through the app; what it sent, and the function's events."""
+    function = RecordingFunction()
+    app = TwinApp(
+        Gateway(handler=function, authorizer=AcceptingAuthorizer(), api_id="a1b2c3d4e5"),
+        readiness=dict,
+    )
+    length = (b"content-length", str(len(ORDER_BODY)).encode())
+    return drive(app, "POST", "/prod/orders", messages, [length]), function.events
 
 
 def test_a_body_that_arrives_in_chunks_reaches_the_function_whole() -> None:
@@ -120,31 +129,10 @@ def answer(
     app: TwinApp, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
 ) -> tuple[int, list[tuple[str, str]], bytes]:
     """One request through the app, whole; its status, headers (names lower-cased) and body."""
-    wire_headers = [(b"host", b"127.0.0.1:3000"), (b"content-length", str(len(body)).encode())]
+    wire_headers = [(b"content-length", str(len(body)).encode())]
     wire_headers += [(name.encode(), value.encode()) for name, value in (headers or {}).items()]
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": wire_headers,
-        "client": ("127.0.0.1", 50000),
-    }
-    incoming = iter([{"type": "http.request", "body": body, "more_body": False}])
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return next(incoming)
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
-    try:
-        asyncio.run(app(scope, receive, send))
-    finally:
-        app.close()
-    start, content = sent
+    whole = [{"type": "http.request", "body": body, "more_body": False}]
+    start, content = drive(app, method, path, whole, wire_headers)
     response_headers = [(name.decode().lower(), value.decode()) for name, value in start["headers"]]
     return start["status"], response_headers, content["body"]
 
