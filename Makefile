@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 NODE_TOOLS := .node-tools
 DYNALITE := $(NODE_TOOLS)/node_modules/.bin/dynalite
 WEB_BUNDLE := web/dist/app.js
@@ -18,9 +19,14 @@ PYTEST_ARGS ?=
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Two installs: the twin and the CLI alone (make run), or with the test and CDK toolchains too.
+$(RUN_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,infra]'
 	touch $(STAMP)
 
@@ -36,7 +42,7 @@ web: $(WEB_BUNDLE) ## Build the browser test's page (web/dist) from npm, locally
 
 venv: $(STAMP) ## Create .venv and install everything
 
-run: $(STAMP) ## Start the local twin on its embedded defaults (ARGS="--port 3001" to override)
+run: $(RUN_STAMP) ## Start the local twin on its embedded defaults (installs the twin's packages only)
 	$(BIN)/orders-api serve $(ARGS)
 
 test: $(STAMP) $(DYNALITE) $(WEB_BUNDLE) ## Run every test (starts dynalite on loopback for the contract suite)

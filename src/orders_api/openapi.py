@@ -208,7 +208,33 @@ def document(servers: Sequence[Server] = DEFAULT_SERVERS) -> dict[str, Any]:
     )
     parsed: dict[str, Any] = json.loads(schema)
     _add_examples(parsed)
+    _drop_unreferenced_schemas(parsed)
     return parsed
+
+
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _drop_unreferenced_schemas(spec: dict[str, Any]) -> None:
+    """Remove component schemas nothing refers to. Powertools always adds its own validation
+    error shapes (HTTPValidationError, ...), which this API never sends: its 422 is ErrorBody."""
+    schemas: dict[str, Any] = spec.get("components", {}).get("schemas", {})
+    reachable: set[str] = set()
+    pending = [{key: value for key, value in spec.items() if key != "components"}]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith(_SCHEMA_REF):
+                name = reference.removeprefix(_SCHEMA_REF)
+                if name not in reachable and name in schemas:
+                    reachable.add(name)
+                    pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    for name in set(schemas) - reachable:
+        del schemas[name]
 
 
 def local_document(api_url: str) -> dict[str, Any]:

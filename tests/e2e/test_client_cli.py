@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -151,3 +152,30 @@ def test_a_wrong_password_is_refused_with_cognitos_error(twin: Twin, cache_dir: 
     assert refused.returncode == 1
     assert "NotAuthorizedException" in refused.stderr
     assert not list(cache_dir.glob("session-*.json"))
+
+
+def test_logging_in_as_someone_else_says_whose_session_it_replaces(
+    twin: Twin, cache_dir: Path
+) -> None:
+    cli: dict[str, Any] = {"cache_dir": cache_dir, "outputs": twin.outputs_path}
+    first, second, password = (
+        "first-of-two@example.com",
+        "second-of-two@example.com",
+        new_password(),
+    )
+    for email in (first, second):
+        created = orders_api("users", "create", email, "--password-stdin", stdin=password, **cli)
+        assert created.returncode == 0, created.stderr
+
+    signed_in = orders_api("login", first, "--password-stdin", stdin=password, **cli)
+    again = orders_api("login", first, "--password-stdin", stdin=password, **cli)
+    replaced = orders_api("login", second, "--password-stdin", stdin=password, **cli)
+
+    assert "replaces" not in signed_in.stderr + again.stderr, "the same user: nothing to say"
+    assert replaced.returncode == 0, replaced.stderr
+    assert f"note: this replaces {first}'s session" in replaced.stderr
+    whoami = orders_api("whoami", "--json", **cli)
+    assert json.loads(whoami.stdout)["username"] == second
+    assert re.search(r"valid until \d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+", replaced.stdout), (
+        "the expiry names its date and time zone"
+    )

@@ -31,6 +31,17 @@ def test_the_docs_page_and_document_are_served_outside_the_stage(twin: Twin) -> 
     assert "cdn" not in page.text.lower()
 
 
+def test_the_page_may_call_the_api_whichever_loopback_name_it_was_opened_with(
+    twin: Twin,
+) -> None:
+    by_name = httpx.get(twin.base_url.replace("127.0.0.1", "localhost") + "/docs", timeout=10)
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in by_name.headers["content-security-policy"].split(";")
+    )
+    assert twin.base_url in policy["connect-src"].split()
+
+
 def test_the_docs_page_is_not_part_of_the_api(twin: Twin) -> None:
     under_the_stage = httpx.get(twin.url("docs"), timeout=10)
     assert (under_the_stage.status_code, under_the_stage.json()) == (
@@ -46,7 +57,10 @@ def test_a_page_naming_another_host_gets_no_docs(twin: Twin) -> None:
 
 
 @pytest.mark.browser
-def test_a_person_signs_in_and_places_an_order_from_the_browser(twin: Twin, chromium: Any) -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_person_signs_in_and_places_an_order_from_the_browser(
+    twin: Twin, chromium: Any, host: str
+) -> None:
     password = new_password()
     user = new_user(twin, password=password)
     context = chromium.new_context(viewport={"width": 1280, "height": 1400})
@@ -55,7 +69,7 @@ def test_a_person_signs_in_and_places_an_order_from_the_browser(twin: Twin, chro
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        page.goto(twin.base_url + "/docs")
+        page.goto(twin.base_url.replace("127.0.0.1", host) + "/docs")
         page.wait_for_selector("#operations-default-place_order_orders_post")
 
         page.fill("#username", user.email)
@@ -75,8 +89,8 @@ def test_a_person_signs_in_and_places_an_order_from_the_browser(twin: Twin, chro
         status.wait_for()
         shown = operation.locator(".live-responses-table tbody .response-col_description").first
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "docs-page.png"), full_page=False)
-        operation.screenshot(path=str(ARTIFACTS / "docs-page-order-placed.png"))
+        page.screenshot(path=str(ARTIFACTS / f"docs-page-{host}.png"), full_page=False)
+        operation.screenshot(path=str(ARTIFACTS / f"docs-page-order-placed-{host}.png"))
         assert status.inner_text().strip() == "201", shown.inner_text()
         assert '"status": "PLACED"' in shown.inner_text()
         assert user.sub in shown.inner_text()  # the customer is the signed-in user

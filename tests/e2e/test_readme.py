@@ -1,10 +1,12 @@
 """Every command in README.md is run, so the README cannot rot.
 
 Blocks fenced as ```console are the walk-through: each `$ ` line is run with bash against a
-twin this module starts (free ports, its own data dir, `--rate-limit 20` as the README says),
-found through ORDERS_API_OUTPUTS as the README documents; the lines under it are its expected
-output, in order, with `...` standing for anything (a whole line, or part of one). Commands in
-one README share their shell variables, as they would in a person's terminal.
+twin this module starts (free ports, its data dir `.orders-api` in the commands' working
+directory, started with the `make run ARGS=...` the README tells the reader to use), found
+through ORDERS_API_OUTPUTS as the README documents; the lines under it are its expected output,
+in order, with `...` standing for anything (a whole line, or part of one). A command succeeds
+unless its last expected line is `(exit status N)`. Commands in one README share their shell
+variables, as they would in a person's terminal.
 
 Every other block that holds commands must say why it is not run: `make run` and `make test`
 are not re-run here (`make test` is this very test run, and `make run` the twin it starts), and
@@ -32,12 +34,32 @@ FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 NOT_RUN_MARKERS = ("not run by tests/e2e/test_readme.py", "Not re-run by tests/e2e/test_readme.py")
 PROMPT = "$ "
 COMMAND_SECONDS = 120
+EXIT_STATUS = re.compile(r"\(exit status (\d+)\)")
+MAKE_RUN_ARGS = re.compile(r'^make run ARGS="([^"]*)"$', re.MULTILINE)
 
 
 @dataclass
 class Step:
     command: str
     expected: list[str] = field(default_factory=list)
+
+    @property
+    def exit_status(self) -> int:
+        """What the command must exit with: 0, or the `(exit status N)` its output ends with."""
+        last = self.expected[-1].strip() if self.expected else ""
+        match = EXIT_STATUS.fullmatch(last)
+        return int(match.group(1)) if match else 0
+
+    @property
+    def expected_output(self) -> list[str]:
+        return self.expected[:-1] if self.exit_status else self.expected
+
+
+def twin_arguments(readme: str) -> list[str]:
+    """The ARGS the README tells the reader to restart `make run` with (the rate-limit demo)."""
+    found = MAKE_RUN_ARGS.findall(readme)
+    assert found, 'the README never says which `make run ARGS="..."` its rate-limit demo needs'
+    return shlex.split(found[-1])
 
 
 def blocks(text: str) -> list[tuple[str, str]]:
@@ -103,9 +125,21 @@ def test_the_first_screen_has_the_two_commands() -> None:
     assert "make test" in first_screen
 
 
+def test_the_exit_status_line_names_what_a_failing_command_exits_with() -> None:
+    assert Step("false", ["error: no", "(exit status 1)"]).exit_status == 1
+    assert Step("false", ["error: no", "(exit status 1)"]).expected_output == ["error: no"]
+    assert Step("true", ["fine"]).exit_status == 0
+
+
+def test_the_rate_limit_demo_tells_the_reader_how_to_start_the_twin() -> None:
+    assert "--rate-limit" in twin_arguments(README.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def readme_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    running = start_twin(tmp_path_factory.mktemp("readme") / "data", "--rate-limit", "20")
+    # The data folder a plain `make run` uses, in the directory the commands run from.
+    data_dir = tmp_path_factory.mktemp("readme") / ".orders-api"
+    running = start_twin(data_dir, *twin_arguments(README.read_text(encoding="utf-8")))
     try:
         yield running
     finally:
@@ -138,7 +172,8 @@ def test_the_walk_through_runs_as_written(readme_twin: Twin, tmp_path: Path) -> 
         )
         finished = subprocess.run(
             ["bash", "-c", script],
-            cwd=tmp_path,
+            cwd=readme_twin.data_dir.parent,
+            stdin=subprocess.DEVNULL,
             env=environment,
             capture_output=True,
             text=True,
@@ -146,6 +181,6 @@ def test_the_walk_through_runs_as_written(readme_twin: Twin, tmp_path: Path) -> 
             check=False,
         )
         output = finished.stdout + finished.stderr
-        assert finished.returncode == 0, f"$ {step.command}\n{output}"
-        missing = unmatched(step.expected, output)
+        assert finished.returncode == step.exit_status, f"$ {step.command}\n{output}"
+        missing = unmatched(step.expected_output, output)
         assert not missing, f"$ {step.command}\nexpected, not found: {missing}\ngot:\n{output}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -37,10 +38,37 @@ def test_an_order_placed_before_a_restart_is_returned_after_it(
     assert read.json() == placed.json()
 
 
-def test_ctrl_c_stops_the_twin_gracefully(twin_factory: Callable[..., Twin]) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_the_twin_stops_gracefully_and_says_so(
+    twin_factory: Callable[..., Twin], stop_signal: signal.Signals
+) -> None:
     running = twin_factory()
-    assert running.stop(signal.SIGINT) == 0
-    assert "Traceback" not in running.log()
+    assert running.stop(stop_signal) == 0
+    log = running.log()
+    assert "Traceback" not in log
+    assert f"Stopping the twin ({stop_signal.name})" in log
+    assert f"Stopped. Users, keys and orders are kept in {running.data_dir}." in log
+
+
+def test_a_second_twin_on_the_same_data_folder_is_refused_naming_the_first(
+    twin_factory: Callable[..., Twin],
+) -> None:
+    first = twin_factory()
+    second = subprocess.run(
+        serve_command("--port", "0", "--idp-port", "0", "--data-dir", str(first.data_dir)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 2
+    assert f"another twin is already running on the data folder {first.data_dir}" in (second.stderr)
+    assert f"pid {first.process.pid}" in second.stderr
+    assert first.api_url in second.stderr
+    assert json.loads((first.data_dir / "outputs.json").read_text())["ApiUrl"] == first.api_url
+    assert first.stop(signal.SIGTERM) == 0
+    after = twin_factory(data_dir=first.data_dir)  # the lock went with the first twin
+    assert after.api_url != ""
 
 
 def test_a_busy_port_fails_fast_with_what_to_do(tmp_path: Path) -> None:
@@ -55,7 +83,7 @@ def test_a_busy_port_fails_fast_with_what_to_do(tmp_path: Path) -> None:
         )
     assert finished.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
-    assert "--port" in finished.stderr
+    assert f"--port {port + 1} --idp-port 0" in finished.stderr, "both ports are named"
 
 
 @pytest.mark.skipif(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from synthesized import Synthesis
 
+from infra.app import synthesis_summary
 from orders_api.deployment.settings import OUTPUT_KEYS
 
 
@@ -25,3 +26,12 @@ def test_the_outputs_name_the_deployed_resources(synthesis: Synthesis) -> None:
     url = outputs["ApiUrl"]["Fn::Join"][1]
     assert url[0] == "https://"
     assert {"Ref": synthesis.logical_id(stack.api.stage)} in url
+
+
+def test_make_synth_says_where_the_template_is_and_what_it_holds(synthesis: Synthesis) -> None:
+    summary = synthesis_summary(synthesis.template_path, "OrdersApi")
+    resources = len(synthesis.template["Resources"])
+    assert summary.startswith(f"Synthesized stack OrdersApi: {synthesis.template_path}")
+    assert f"{resources} resources (" in summary
+    assert f"{len(synthesis.template['Outputs'])} outputs" in summary
+    assert "make deploy" in summary

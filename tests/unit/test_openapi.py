@@ -115,3 +115,18 @@ def test_the_documented_idempotency_key_pattern_is_the_one_the_service_enforces(
     parameters = document()["paths"]["/orders"]["post"]["parameters"]
     (key,) = [p for p in parameters if p["name"].lower() == "idempotency-key"]
     assert key["schema"]["pattern"] == IDEMPOTENCY_KEY_PATTERN.pattern
+
+
+def test_every_schema_the_document_lists_is_used_by_an_operation() -> None:
+    spec = document()
+    text = json.dumps({key: value for key, value in spec.items() if key != "components"})
+    schemas = spec["components"]["schemas"]
+    used_directly = {name for name in schemas if f'"#/components/schemas/{name}"' in text}
+    used_within = {
+        name
+        for name in schemas
+        for other in used_directly
+        if f'"#/components/schemas/{name}"' in json.dumps(schemas[other])
+    }
+    assert set(schemas) == used_directly | used_within
+    assert "HTTPValidationError" not in schemas, "Powertools' own error shape is never sent"

@@ -69,14 +69,27 @@ class SignInRefused(ClientProblem):
 class ApiError(ClientProblem):
     """The API answered with an error status; `body` is its JSON (or text) as sent."""
 
-    def __init__(self, status: int, body: Any) -> None:
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(status, body)
         self.status = status
         self.body = body
+        self.headers = {name.lower(): value for name, value in (headers or {}).items()}
+
+    @property
+    def message(self) -> str | None:
+        """The body's `message`, API Gateway's and the function's error shape alike."""
+        if isinstance(self.body, dict):
+            return str(self.body.get("message"))
+        return str(self.body) if self.body is not None else None
+
+    @property
+    def retry_after_seconds(self) -> int | None:
+        """The `Retry-After` header in seconds, when the answer carries one."""
+        value = self.headers.get("retry-after", "")
+        return int(value) if value.isdigit() else None
 
     def __str__(self) -> str:
-        message = self.body.get("message") if isinstance(self.body, dict) else self.body
-        return f"HTTP {self.status}: {message}"
+        return f"HTTP {self.status}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -150,13 +163,22 @@ class Session:
         return (now or time.time()) >= self.expires_at - _REFRESH_MARGIN_SECONDS
 
 
-def token_expiry(token: str) -> float:
-    """The `exp` of a JWT, read without verifying it: only to know when to refresh."""
+def unverified_claims(token: str) -> dict[str, Any]:
+    """A JWT's claims, read without verifying it: only to show them or to know when to refresh
+    (the API verifies every token it is sent). Empty for anything that is not a JWT."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return float(claims["exp"])
-    except (IndexError, ValueError, KeyError, TypeError):
+    except (IndexError, ValueError, TypeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def token_expiry(token: str) -> float:
+    """The `exp` of a JWT, read without verifying it: only to know when to refresh."""
+    try:
+        return float(unverified_claims(token)["exp"])
+    except (KeyError, ValueError, TypeError):
         return 0.0
 
 
@@ -393,7 +415,7 @@ class OrdersClient:
                 method, path, body, {**headers, "Authorization": session.id_token}
             )
         if response.status >= 400:
-            raise ApiError(response.status, response.body)
+            raise ApiError(response.status, response.body, response.headers)
         return response
 
     def session(self) -> Session:

@@ -15,7 +15,7 @@ from rich.console import Console
 from orders_api.cost.deployed import read_deployment
 from orders_api.cost.lines import FreeTierMode
 from orders_api.cost.model import Assumptions, compare
-from orders_api.cost.plot import plot_costs
+from orders_api.cost.plot import FORMATS, plot_costs
 from orders_api.cost.prices import UnknownRegion, available_regions, load_price_sheet
 from orders_api.cost.render import report_json, rich_report
 from orders_api.cost.report import markdown_report
@@ -46,6 +46,17 @@ def _decimal(text: str) -> Decimal:
         return Decimal(text.replace("_", "").replace(",", ""))
     except InvalidOperation as exc:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+
+
+def _chart_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower().lstrip(".") not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: name a .png, .svg or .pdf file (the suffix says which to write)"
+        )
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: the folder {path.parent} does not exist")
+    return path
 
 
 def register(subparsers: Any) -> None:
@@ -112,7 +123,12 @@ def register(subparsers: Any) -> None:
     output.add_argument(
         "--markdown", action="store_true", help="print docs/cost.md (all scenarios) and exit"
     )
-    parser.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw cost by service")
+    parser.add_argument(
+        "--plot",
+        type=_chart_path,
+        metavar="FILE.png",
+        help=f"also draw cost by service ({', '.join(FORMATS)}, by the file's suffix)",
+    )
     parser.set_defaults(handler=run)
 
 

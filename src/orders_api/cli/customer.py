@@ -125,9 +125,20 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     return run
 
 
+WAF_BLOCK_ADVICE = (
+    " (the web ACL blocked the request: on the local twin, `orders-api waf stats` names the "
+    "rule; on AWS, the web ACL's sampled requests in the WAF console do)"
+)
+
+
 def _advice(error: ApiError) -> str:
     if error.status == 401:
         return " (log in again with `orders-api login EMAIL`)"
+    if error.status == 403 and error.message == "Forbidden":
+        return WAF_BLOCK_ADVICE
+    if error.status == 429:
+        wait = error.retry_after_seconds
+        return f" (rate limited: retry in {wait} s)" if wait is not None else " (rate limited)"
     if error.status == 422 and isinstance(error.body, dict):
         fields = "; ".join(
             f"{e.get('field')}: {e.get('message')}" for e in error.body.get("errors", [])
@@ -139,13 +150,28 @@ def _advice(error: ApiError) -> str:
 def _password(arguments: argparse.Namespace, confirm: bool) -> str:
     if arguments.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-    else:
+        if not password:
+            raise ClientProblem("no password on standard input (--password-stdin reads one line)")
+        return password
+    if not sys.stdin.isatty():
+        raise ClientProblem(
+            "the password is asked at a prompt, and standard input is not a terminal "
+            "(to pipe it in, add --password-stdin)"
+        )
+    try:
         password = getpass.getpass("Password: ")
         if confirm and getpass.getpass("Password (again): ") != password:
             raise ClientProblem("the passwords differ")
+    except EOFError:
+        raise ClientProblem("no password: the input ended (Ctrl-D) before one was typed") from None
     if not password:
         raise ClientProblem("empty password")
     return password
+
+
+def expiry_text(timestamp: float) -> str:
+    """A moment a person can place: date, time and time zone, in the local zone."""
+    return time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(timestamp))
 
 
 def _create_user(arguments: argparse.Namespace) -> int:
@@ -170,8 +196,15 @@ def _login(arguments: argparse.Namespace) -> int:
         arguments.email, password, srp=not arguments.password_auth
     )
     store = SessionStore(outputs)
+    replaced = store.load()
     store.save(session)
-    until = time.strftime("%H:%M", time.localtime(session.expires_at))
+    if replaced is not None and replaced.username.lower() != session.username.lower():
+        _errors.print(
+            f"note: this replaces {replaced.username}'s session (one session per user pool; "
+            "`orders-api whoami` tells whose it is)",
+            highlight=False,
+        )
+    until = expiry_text(session.expires_at)
     if arguments.json:
         print(json.dumps({"username": session.username, "expiresAt": int(session.expires_at)}))
     else:
@@ -201,6 +234,8 @@ def _place(arguments: argparse.Namespace) -> int:
 
 
 def _get(arguments: argparse.Namespace) -> int:
+    if not arguments.order_id.strip():
+        raise ClientProblem("ORDER_ID is empty: give the id that `orders-api orders place` printed")
     client = OrdersClient(StackOutputs.load(arguments.outputs))
     return _show(client.get(arguments.order_id), arguments.json, "Order")
 

@@ -1,8 +1,10 @@
-"""`orders-api token` and `orders-api outputs [KEY]`: what curl and shell scripts need.
+"""`orders-api token`, `whoami` and `outputs [KEY]`: what curl, shell scripts and people ask of
+the cached session and the stack.
 
 `token` prints the cached session's ID token, the value of the `Authorization` header (renewed
-first with the refresh token if it is about to expire). `outputs` prints the stack outputs the
-client uses, or one of them: `API=$(orders-api outputs ApiUrl)`.
+first with the refresh token if it is about to expire). `whoami` says whose session it is, on
+which API, and until when. `outputs` prints the stack outputs the client uses, or one of them:
+`API=$(orders-api outputs ApiUrl)`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from orders_api.cli.api_client import ClientProblem, OrdersClient, StackOutputs
+from orders_api.cli.api_client import (
+    ClientProblem,
+    OrdersClient,
+    SessionStore,
+    StackOutputs,
+    unverified_claims,
+)
+from orders_api.cli.customer import expiry_text
 
 # Output keys as the stack and the twin name them, mapped to the client's fields.
 _OUTPUT_FIELDS = {
@@ -39,6 +48,11 @@ def register(subparsers: Any) -> None:
         help='print your ID token, for `curl -H "Authorization: $(orders-api token)"`',
     )
     token.set_defaults(handler=_reporting(_token))
+
+    whoami = subparsers.add_parser(
+        "whoami", parents=[common], help="whose session is cached, on which API, until when"
+    )
+    whoami.set_defaults(handler=_reporting(_whoami))
 
     outputs = subparsers.add_parser(
         "outputs", parents=[common], help="print the stack outputs the client uses, or one"
@@ -67,6 +81,34 @@ def _token(arguments: argparse.Namespace) -> int:
         print(json.dumps({"idToken": session.id_token, "expiresAt": int(session.expires_at)}))
     else:
         print(session.id_token)
+    return 0
+
+
+def _whoami(arguments: argparse.Namespace) -> int:
+    outputs = StackOutputs.load(arguments.outputs)
+    session = SessionStore(outputs).load()
+    if session is None:
+        raise ClientProblem("not logged in: run `orders-api login EMAIL` first")
+    claims = unverified_claims(session.id_token)
+    where = "the local twin" if outputs.is_local else f"the user pool {outputs.user_pool_id}"
+    if arguments.json:
+        print(
+            json.dumps(
+                {
+                    "username": session.username,
+                    "sub": claims.get("sub"),
+                    "userPoolId": outputs.user_pool_id,
+                    "apiUrl": outputs.api_url,
+                    "expiresAt": int(session.expires_at),
+                }
+            )
+        )
+    else:
+        renewal = " (renewed on the next call)" if session.expired() else ""
+        print(
+            f"{session.username} (sub {claims.get('sub', '?')}) on {where}, {outputs.api_url}; "
+            f"ID token valid until {expiry_text(session.expires_at)}{renewal}"
+        )
     return 0
 
 

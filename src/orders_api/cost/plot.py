@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from orders_api.cost.deployed import Deployment
 from orders_api.cost.lines import Service
@@ -12,6 +13,8 @@ from orders_api.cost.model import DEPLOYED, SECONDS_PER_MONTH, Assumptions, Desi
 from orders_api.cost.prices import PriceSheet
 from orders_api.cost.workload import Workload
 
+FORMATS = ("png", "svg", "pdf")
+"""What the chart can be written as, named by the file's suffix."""
 LOW = Decimal(1_000)
 HIGH = Decimal(1_000_000_000)
 POINTS = 121
@@ -76,7 +79,30 @@ def plot_costs(
     assumptions: Assumptions = Assumptions(),  # noqa: B008 - frozen
     title: str = "Orders API: monthly cost by service",
 ) -> tuple[Decimal, Service] | None:
-    """Draw the chart to `path` (PNG); return where WAF stops being the largest cost."""
+    """Draw the chart to `path`, in the format its suffix names (one of FORMATS); return where
+    WAF stops being the largest cost."""
+    image_format = path.suffix.lower().lstrip(".")
+    if image_format not in FORMATS:
+        raise ValueError(f"a chart is written as {', '.join(FORMATS)}, not {path.suffix!r}")
+    from matplotlib import pyplot
+
+    figure, crossing = cost_figure(workload, deployment, sheet, assumptions, title)
+    try:
+        figure.savefig(path, format=image_format)
+    finally:
+        pyplot.close(figure)
+    return crossing
+
+
+def cost_figure(
+    workload: Workload,
+    deployment: Deployment,
+    sheet: PriceSheet,
+    assumptions: Assumptions = Assumptions(),  # noqa: B008 - frozen
+    title: str = "Orders API: monthly cost by service",
+) -> tuple[Any, tuple[Decimal, Service] | None]:
+    """The chart (a matplotlib Figure, for the caller to save and close) and where WAF stops
+    being the largest cost."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,11 +134,14 @@ def plot_costs(
     axes.grid(True, which="major", alpha=0.35)
     ceiling = float(deployment.throttle_rate_limit * SECONDS_PER_MONTH)
     axes.axvline(ceiling, color="grey", linestyle=":", linewidth=1.2)
+    # At the top of the axes, right of its line: the crossover's box sits at the bottom.
     axes.annotate(
         f"stage throttle\n{deployment.throttle_rate_limit} req/s",
-        xy=(ceiling, 0.02),
-        xytext=(-70, 0),
+        xy=(ceiling, 0.98),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, 0),
         textcoords="offset points",
+        verticalalignment="top",
         fontsize=8,
         color="dimgrey",
     )
@@ -137,6 +166,4 @@ def plot_costs(
     axes.set_title(f"{title}\n{shares}", fontsize=11)
     axes.legend(loc="upper left", fontsize=9)
     figure.tight_layout()
-    figure.savefig(path, format="png")
-    pyplot.close(figure)
-    return crossing
+    return figure, crossing

@@ -20,6 +20,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -50,13 +51,25 @@ def swagger_ui_assets() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "static"
 
 
-def _content_security_policy(idp_endpoint: str) -> str:
-    # Swagger UI styles elements inline; scripts come only from this origin.
+def _content_security_policy(idp_endpoint: str, api_origins: list[str]) -> str:
+    # Swagger UI styles elements inline; scripts come only from this origin. "Try it out" calls
+    # the API's own origin, as named in the document, even from a page opened as localhost
+    # (a Host of localhost is what AWS's known-bad-inputs rule blocks, deployed and here).
+    connect = " ".join(["'self'", *api_origins, idp_endpoint])
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data:; connect-src 'self' {idp_endpoint}; frame-ancestors 'none'; "
+        f"img-src 'self' data:; connect-src {connect}; frame-ancestors 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
+
+
+def _origins(document: dict[str, Any]) -> list[str]:
+    """The scheme://host:port of each server the document names."""
+    origins = []
+    for server in document.get("servers", []):
+        parts = urlsplit(server["url"])
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
 
 
 class DocsPage:
@@ -82,7 +95,9 @@ class DocsPage:
         self._page = page.replace("{{CONFIG}}", config_json)
         self._document = openapi_document
         self._headers = {
-            "Content-Security-Policy": _content_security_policy(idp_endpoint),
+            "Content-Security-Policy": _content_security_policy(
+                idp_endpoint, _origins(openapi_document)
+            ),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer",
             "Cache-Control": "no-store",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -35,6 +37,9 @@ def print_summary(
     lines += ["", f"  outputs: {path}   readiness: {_origin(outputs['ApiUrl'])}{READY_PATH}"]
     lines.append(f"  docs (Swagger UI, sign in there): {_origin(outputs['ApiUrl'])}{DOCS_PATH}")
     lines += ["", "Try it, from another terminal in this directory:"]
+    activate = activation_hint()
+    if activate is not None:
+        lines.append(f"  source {activate}   # puts orders-api on the PATH")
     if data_dir != DEFAULT_DATA_DIR:
         lines.append(f"  export ORDERS_API_OUTPUTS={path}")
     lines += [
@@ -42,6 +47,20 @@ def print_summary(
         "  orders-api orders place --item MUG-01=2 && orders-api orders get ORDER_ID",
     ]
     print("\n".join(lines), file=stream, flush=True)
+
+
+def activation_hint() -> Path | None:
+    """The virtualenv's activate script, when `orders-api` is not on the PATH (as under
+    `make run`, which calls .venv/bin/orders-api directly); None when it is."""
+    if shutil.which("orders-api") is not None:
+        return None
+    activate = Path(sys.executable).parent / "activate"
+    if not activate.is_file():
+        return None
+    try:
+        return activate.relative_to(Path.cwd())
+    except ValueError:
+        return activate
 
 
 def _origin(api_url: str | None) -> str:

@@ -42,6 +42,7 @@ from orders_api.twin.awslambda.environments import ExecutionEnvironments, fresh_
 from orders_api.twin.cognito import IdentityProvider
 from orders_api.twin.docs_page import DocsPage
 from orders_api.twin.http import url_host
+from orders_api.twin.lock import DataFolderLock
 from orders_api.twin.options import TwinOptions, TwinStartupError
 from orders_api.twin.outputs import print_summary, write_outputs
 from orders_api.twin.server import TwinApp
@@ -89,15 +90,22 @@ def load_function(handler_module: ModuleType | None = None) -> LambdaHandler:
     return invoke
 
 
-def bind(host: str, port: int, option: str) -> socket.socket:
-    """A listening socket; `option` names the flag that picks another port, for the error."""
+def bind(host: str, port: int, options: TwinOptions) -> socket.socket:
+    """A listening socket on `port`; the error names both ports' flags, since a twin needs
+    both free."""
     try:
         return socket.create_server((host, port), family=_family(host), backlog=2048)
     except OSError as exc:
         raise TwinStartupError(
-            f"cannot listen on {host}:{port} ({exc.strerror}); is another twin running? "
-            f"Stop it, or pick another port with {option}."
+            f"cannot listen on {host}:{port} ({exc.strerror}): another program, perhaps "
+            f"another twin, uses it. Stop it, or pick two free ports: --port "
+            f"{_another(options.port)} --idp-port {_another(options.idp_port)}"
         ) from exc
+
+
+def _another(port: int) -> int:
+    """A port to suggest instead of `port` (0, any free port, stays 0)."""
+    return port + 1 if 0 < port < 65535 else port
 
 
 def _family(host: str) -> socket.AddressFamily:
@@ -140,8 +148,9 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
     os.environ.update(API_CORS.function_environment())
 
     with contextlib.ExitStack() as cleanup:
-        api_socket = cleanup.enter_context(bind(options.host, options.port, "--port"))
-        idp_socket = cleanup.enter_context(bind(options.host, options.idp_port, "--idp-port"))
+        folder = cleanup.enter_context(DataFolderLock(options.data_dir))
+        api_socket = cleanup.enter_context(bind(options.host, options.port, options))
+        idp_socket = cleanup.enter_context(bind(options.host, options.idp_port, options))
         api_port = api_socket.getsockname()[1]
         idp_port = idp_socket.getsockname()[1]
 
@@ -222,14 +231,29 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
 
         def announce() -> None:
             path = write_outputs(options.data_dir, outputs)
+            folder.describe_holder(api_url)
             ready.set()
             print_summary(stream, outputs, path, options.data_dir)
 
+        def stopping(signal_number: int) -> None:
+            name = signal.Signals(signal_number).name
+            print(f"Stopping the twin ({name}): finishing requests in flight...", file=stream)
+            stream.flush()
+
         with asyncio.Runner(loop_factory=api_server.config.get_loop_factory()) as runner:
             runner.run(
-                _serve_both(api_server, api_socket, idp_server, idp_socket, on_started=started)
+                _serve_both(
+                    api_server,
+                    api_socket,
+                    idp_server,
+                    idp_socket,
+                    on_started=started,
+                    on_stop=stopping,
+                )
             )
-        return 0
+    print(f"Stopped. Users, keys and orders are kept in {options.data_dir}.", file=stream)
+    stream.flush()
+    return 0
 
 
 def _with_docs(api: TwinApp, api_url: str, idp: IdentityProvider) -> Any:
@@ -252,11 +276,14 @@ async def _serve_both(
     idp_server: _Server,
     idp_socket: socket.socket,
     on_started: Callable[[], None],
+    on_stop: Callable[[int], None],
 ) -> None:
     loop = asyncio.get_running_loop()
     servers = (idp_server, api_server)
 
     def stop(signal_number: int) -> None:
+        if not any(server.should_exit for server in servers):
+            on_stop(signal_number)
         for server in servers:
             if server.should_exit and signal_number == signal.SIGINT:
                 server.force_exit = True  # a second Ctrl-C: stop waiting for connections
