@@ -48,8 +48,8 @@ run: $(RUN_STAMP) ## Start the local twin on its embedded defaults (installs the
 test: $(STAMP) $(DYNALITE) $(WEB_BUNDLE) ## Run every test (starts dynalite on loopback for the contract suite)
 	DYNALITE_BIN=$(abspath $(DYNALITE)) $(BIN)/python scripts/with_dynalite.py $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-soak: $(STAMP) ## The reliability suite at soak sizes (ORDERS_SOAK=1): more fuzzing, crashes, load, faults
-	ORDERS_SOAK=1 $(BIN)/python -m pytest tests/e2e/reliability --timeout=3600 $(PYTEST_ARGS)
+soak: $(STAMP) ## The reliability suites at soak sizes (ORDERS_SOAK=1): fuzzing, hostile input, crashes, load, faults
+	ORDERS_SOAK=1 $(BIN)/python -m pytest tests/e2e/reliability tests/security/test_hostile_input.py --timeout=3600 $(PYTEST_ARGS)
 
 check: $(STAMP) ## Lint, format check and strict type check
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ orders only.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sqlite3
 import threading
@@ -52,6 +53,25 @@ class _Write:
     error: StorageUnavailable | None = None
 
 
+PRIVATE_MODE = 0o600
+"""Orders hold customers' names and addresses: only the owner may read the file. SQLite gives
+its -wal and -shm files the database file's mode."""
+
+
+def _private(path: Path) -> None:
+    """Create the database file owner-only, or make an existing one so, before SQLite opens it
+    (SQLite itself creates files with the umask's mode, commonly 0644)."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    try:
+        os.fchmod(descriptor, PRIVATE_MODE)
+    finally:
+        os.close(descriptor)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.chmod(PRIVATE_MODE)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -69,7 +89,8 @@ class SQLiteOrderRepository:
         its other execution environments run then)."""
         self._path = Path(path)
         self._while_waiting = while_waiting
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private(self._path)
         self._writer_connection = _connect(self._path)
         self._writer_connection.execute(_SCHEMA)
         self._reader_lock = threading.Lock()

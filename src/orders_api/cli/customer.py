@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from orders_api.cli.api_client import (
     ApiError,
@@ -248,12 +250,23 @@ def _show(response: ApiResponse, as_json: bool, title: str) -> int:
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("Order id", str(order.get("orderId")))
-    table.add_row("Status", str(order.get("status")))
-    table.add_row("Created", str(order.get("createdAt")))
+    table.add_row("Order id", shown(order.get("orderId")))
+    table.add_row("Status", shown(order.get("status")))
+    table.add_row("Created", shown(order.get("createdAt")))
     for index, item in enumerate(order.get("items", [])):
-        table.add_row("Items" if index == 0 else "", f"{item.get('quantity')} x {item.get('sku')}")
+        line = shown(f"{item.get('quantity')} x {item.get('sku')}")
+        table.add_row("Items" if index == 0 else "", line)
     if order.get("note"):
-        table.add_row("Note", str(order["note"]))
+        table.add_row("Note", shown(order["note"]))
     _console.print(table)
     return 0
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(value: object) -> Text:
+    """A value from the API as inert terminal text: control characters (a terminal escape
+    sequence starts with one) written as \\xNN, and no rich markup read into it."""
+    text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(value))
+    return Text(text)

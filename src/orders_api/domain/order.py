@@ -47,8 +47,16 @@ Quantity = Annotated[int, BeforeValidator(_integral_number)]
 
 
 def _text(max_length: int) -> StringConstraints:
-    """Printable text without control characters, bounded so that an order stays one WRU."""
-    return StringConstraints(min_length=1, max_length=max_length, pattern=r"^[^\x00-\x1f\x7f]*$")
+    """Printable text without control characters (C0, DEL, C1), bounded so that an order stays
+    one WRU."""
+    return StringConstraints(
+        min_length=1, max_length=max_length, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$"
+    )
+
+
+NOTE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+"""A note may run over lines (tab, line feed and carriage return), but holds no other control
+character: no terminal escape sequence reaches whoever prints it."""
 
 
 class _Model(BaseModel):
@@ -94,7 +102,9 @@ class NewOrder(_WireModel):
 
     items: list[LineItem] = Field(min_length=1, max_length=MAX_LINE_ITEMS)
     shipping_address: Address | None = None
-    note: Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)] | None = None
+    note: (
+        Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH, pattern=NOTE_PATTERN)] | None
+    ) = None
 
     def fingerprint(self) -> str:
         """A stable digest of the request's content, to tell an idempotent retry from a reuse."""

@@ -20,13 +20,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_api.domain import IDEMPOTENCY_KEY_PATTERN, NewOrder, Order
-from orders_api.function import bootstrap, responses
+from orders_api.function import bootstrap, responses, wire
 from orders_api.function.caller import caller_of
 from orders_api.function.cors_headers import ResponseCors
 
 logger = Logger(service="orders-api")
 metrics = Metrics(namespace="OrdersApi", service="orders-api")
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=wire.read_json)
 # A GET emits no application metric; Powertools would warn on every such invocation.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 responses.register(app, logger, metrics)
@@ -60,15 +60,19 @@ def place_order(
     ] = None,
 ) -> Response[Order]:
     caller = caller_of(app.current_event)
+    # Read before the write: once the order is stored, nothing may fail (a client that got a
+    # 500 would retry, and without a key place the order twice).
+    orders_path = _called_path()
     placement = bootstrap.service().place_order(caller, new_order, idempotency_key)
     order = placement.order
+    location = f"{orders_path}/{order.order_id}"
     if placement.created:
         metrics.add_metric(name="OrdersPlaced", unit=MetricUnit.Count, value=1)
         logger.info("order placed", extra={"orderId": order.order_id})
-        return responses.json(201, order, location=_location_of(order.order_id))
+        return responses.json(201, order, location=location)
     metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)
     logger.info("idempotent replay", extra={"orderId": order.order_id})
-    return responses.json(200, order, location=_location_of(order.order_id))
+    return responses.json(200, order, location=location)
 
 
 @app.get(
@@ -87,10 +91,30 @@ def get_order(
 _LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
-def _location_of(order_id: str) -> str:
-    """The new order's path as the client called it: stage and base path included."""
-    called_path = app.current_event.request_context.path or app.current_event.path
-    return f"{called_path.rstrip('/')}/{order_id}"
+def _called_path() -> str:
+    """The path as the client called it, stage and base path included (requestContext.path),
+    without a trailing slash; the resource's own path when the event does not say."""
+    event = app.current_event.raw_event
+    context = event.get("requestContext")
+    for candidate in (
+        context.get("path") if isinstance(context, dict) else None,
+        event.get("path"),
+    ):
+        if isinstance(candidate, str) and candidate.strip("/"):
+            return candidate.rstrip("/")
+    return "/orders"
+
+
+def _with_media_type_lower_cased(function: _LambdaHandler) -> _LambdaHandler:
+    """The function, given events whose Content-Type media type is lower-cased (see `wire`)."""
+
+    @functools.wraps(function)
+    def with_media_type_lower_cased(
+        event: dict[str, Any], context: LambdaContext
+    ) -> dict[str, Any]:
+        return function(wire.with_media_type_lower_cased(event), context)
+
+    return with_media_type_lower_cased
 
 
 def _with_cors_headers(function: _LambdaHandler) -> _LambdaHandler:
@@ -105,6 +129,7 @@ def _with_cors_headers(function: _LambdaHandler) -> _LambdaHandler:
 
 
 @_with_cors_headers
+@_with_media_type_lower_cased
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

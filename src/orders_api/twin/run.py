@@ -20,6 +20,7 @@ import contextlib
 import importlib
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -40,11 +41,13 @@ from orders_api.twin.apigateway.routing import stable_id
 from orders_api.twin.awslambda.context import LambdaHandler
 from orders_api.twin.awslambda.environments import ExecutionEnvironments, fresh_module_copy
 from orders_api.twin.cognito import IdentityProvider
+from orders_api.twin.connection_limits import BoundedHttpProtocol
 from orders_api.twin.docs_page import DocsPage
 from orders_api.twin.http import url_host
 from orders_api.twin.lock import DataFolderLock
 from orders_api.twin.options import TwinOptions, TwinStartupError
 from orders_api.twin.outputs import print_summary, write_outputs
+from orders_api.twin.redaction import MaskTokens
 from orders_api.twin.server import TwinApp
 from orders_api.twin.storage import open_storage
 
@@ -120,7 +123,14 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _uvicorn_server(app: Any, options: TwinOptions, port: int) -> _Server:
+API_CONNECTIONS = 2048
+IDP_CONNECTIONS = 512
+"""Connections and requests in flight each server takes before answering 503 (uvicorn's
+limit_concurrency); together under the file limit the twin raises itself to, so that a flood of
+connections to one server leaves room for the other: the API cannot starve sign-in."""
+
+
+def _uvicorn_server(app: Any, options: TwinOptions, port: int, connections: int) -> _Server:
     return _Server(
         uvicorn.Config(
             app,
@@ -132,9 +142,22 @@ def _uvicorn_server(app: Any, options: TwinOptions, port: int) -> _Server:
             proxy_headers=False,
             server_header=False,
             ws="none",
+            http=BoundedHttpProtocol,
+            limit_concurrency=connections,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
     )
+
+
+def raise_file_limit(needed: int = API_CONNECTIONS + IDP_CONNECTIONS + 256) -> int:
+    """Raise this process's soft limit on open files towards `needed` (never above the hard
+    limit, never lowered); the limit in force after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    return soft
 
 
 def run(options: TwinOptions, out: IO[str] | None = None) -> int:
@@ -142,6 +165,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
     stream = out or sys.stdout
     settings = options.settings
     options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    raise_file_limit()
     _configure_twin_logging()
     configure_function_output(options.function_logs)
     # As the stack configures the function: the handler adds the CORS headers to its responses.
@@ -221,8 +245,10 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             web_acl=options.request_filter,
             max_body_bytes=settings.api.max_body_bytes,
         )
-        api_server = _uvicorn_server(_with_docs(app, api_url, idp), options, api_port)
-        idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port)
+        api_server = _uvicorn_server(
+            _with_docs(app, api_url, idp), options, api_port, API_CONNECTIONS
+        )
+        idp_server = _uvicorn_server(idp.asgi_app(), options, idp_port, IDP_CONNECTIONS)
 
         def started() -> None:
             # The issuer answers on this very loop: fetch its keys from a thread, before readiness.
@@ -315,6 +341,9 @@ async def _started(server: _Server, task: asyncio.Task[None]) -> bool:
 
 
 def _configure_twin_logging() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, MaskTokens) for existing in access.filters):
+        access.addFilter(MaskTokens())
     twin_logger = logging.getLogger("orders_api.twin")
     if not twin_logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

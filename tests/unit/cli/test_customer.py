@@ -53,3 +53,9 @@ def test_a_piped_password_without_the_flag_is_refused_before_anything_is_read(
 def test_an_expiry_names_its_date_time_and_zone() -> None:
     text = customer.expiry_text(time.time() + 3600)
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} \S+", text), text
+
+
+def test_an_order_is_shown_as_inert_text() -> None:
+    shown = customer.shown("Gift \x1b[2J\x07 [bold]wrap[/bold]\nplease \x9b")
+    assert shown.plain == "Gift \\x1b[2J\\x07 [bold]wrap[/bold]\nplease \\x9b"
+    assert shown.spans == [], "no markup was read into it"

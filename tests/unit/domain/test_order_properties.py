@@ -38,7 +38,14 @@ valid_bodies = st.fixed_dictionaries(
     {"items": st.lists(line_items, min_size=1, max_size=50)},
     optional={
         "shippingAddress": addresses,
-        "note": st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=500),
+        # Any text over lines: control characters but tab, line feed and carriage return are
+        # refused (a terminal escape sequence starts with one).
+        "note": st.text(
+            alphabet=st.characters(
+                blacklist_categories=("Cs", "Cc"), whitelist_characters="\t\n\r"
+            ),
+            max_size=500,
+        ),
     },
 )
 
@@ -46,6 +53,8 @@ valid_bodies = st.fixed_dictionaries(
 _breakages: list[tuple[str, Any, str]] = [
     ("items", [], "items"),
     ("note", "x" * 501, "note"),
+    ("note", "\x1b[2J wiped your screen", "note"),
+    ("note", "\x9b31m red in an 8-bit terminal", "note"),
     ("customerId", "mallory", "customerId"),
     ("items", [{"sku": "ok", "quantity": 1}], "items.0.sku"),
     ("items", [{"sku": "OK", "quantity": 0}], "items.0.quantity"),

@@ -218,3 +218,59 @@ def test_a_body_that_is_not_utf8_gets_400_not_valid_json_rather_than_500(
     assert result["statusCode"] == 400
     assert json.loads(result["body"]) == {"message": "Request body is not valid JSON"}
     assert len(repository) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ('{"items":[{"sku":"MUG-01","quantity":1' + "0" * 5000 + "}]}", 422),
+        ('{"items":' + "[" * 4000 + "]" * 4000 + "}", 400),
+        ('{"items":[{"sku":"MUG-01","quantity":1e400}]}', 422),
+    ],
+    ids=["5000-digit quantity", "4000-deep items", "infinite quantity"],
+)
+def test_a_body_no_request_model_would_pass_is_a_4xx_never_a_500(
+    repository: InMemoryOrderRepository, body: str, status: int
+) -> None:
+    got, _, response = invoke(post_event(body))
+    assert got == status, response
+    assert len(repository) == 0
+
+
+def test_nothing_after_the_write_can_fail_even_without_request_context_path(
+    repository: InMemoryOrderRepository,
+) -> None:
+    # The path was read after the PutItem: a 500 then, and a keyless retry placed a duplicate.
+    event = post_event()
+    del event["requestContext"]["path"]
+    status, headers, body = invoke(event)
+    assert status == 201, body
+    assert headers["location"] == [f"/orders/{body['orderId']}"]
+    assert len(repository) == 1
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "Application/Json;charset=UTF-8", "application/json"]
+)
+def test_media_types_are_case_insensitive(
+    repository: InMemoryOrderRepository, content_type: str
+) -> None:
+    status, _, body = invoke(post_event(headers={"Content-Type": content_type}))
+    assert status == 201, body
+
+
+@pytest.mark.parametrize("note", ["\x1b[2J", "beep\x07", "\x9b31m", "nul\x00"])
+def test_a_note_with_control_characters_is_refused_naming_the_field(
+    repository: InMemoryOrderRepository, note: str
+) -> None:
+    body = json.dumps({"items": [{"sku": "MUG-01", "quantity": 1}], "note": note})
+    status, _, response = invoke(post_event(body))
+    assert status == 422
+    assert [problem["field"] for problem in response["errors"]] == ["note"]
+
+
+def test_a_note_may_run_over_lines(repository: InMemoryOrderRepository) -> None:
+    note = "Leave it with number 12.\r\nThe green door.\tThanks!"
+    body = json.dumps({"items": [{"sku": "MUG-01", "quantity": 1}], "note": note})
+    status, _, response = invoke(post_event(body))
+    assert (status, response["note"]) == (201, note)

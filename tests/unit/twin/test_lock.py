@@ -28,3 +28,18 @@ def test_the_folder_is_free_again_once_released(tmp_path: Path) -> None:
     again = DataFolderLock(tmp_path).acquire()
     again.release()
     assert oct((tmp_path / LOCK_FILE).stat().st_mode & 0o777) == oct(0o600)
+
+
+def test_the_file_limit_is_raised_for_both_servers_and_never_lowered() -> None:
+    import resource
+
+    from orders_api.twin.run import API_CONNECTIONS, IDP_CONNECTIONS, raise_file_limit
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        in_force = raise_file_limit()
+        assert in_force >= min(API_CONNECTIONS + IDP_CONNECTIONS, hard)
+        assert in_force >= soft
+        assert raise_file_limit(needed=16) == in_force, "never lowered"
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

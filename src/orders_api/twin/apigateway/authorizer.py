@@ -148,12 +148,15 @@ class CognitoAuthorizer:
         if claims["iss"] != self._issuer:
             raise _unauthorized("issuer mismatch")
         exp = claims["exp"]
-        if not isinstance(exp, int | float) or isinstance(exp, bool):
-            raise _unauthorized("exp is not a number")
+        if not _is_epoch(exp):
+            raise _unauthorized("exp is not a time")
         if now >= exp:
             raise AuthorizerDenied(EXPIRED, "token expired")
+        for optional in ("iat", "nbf", "auth_time"):
+            if optional in claims and not _is_epoch(claims[optional]):
+                raise _unauthorized(f"{optional} is not a time")
         nbf = claims.get("nbf")
-        if nbf is not None and (not isinstance(nbf, int | float) or now < nbf):
+        if nbf is not None and now < nbf:
             raise _unauthorized("token not yet valid")
         if scopes:
             self._check_access_token(claims, scopes)
@@ -202,12 +205,26 @@ class CognitoAuthorizer:
                 self._cache.popitem(last=False)
 
 
+_LATEST_EPOCH = 253_402_300_799
+"""9999-12-31T23:59:59Z: the last second a date claim can name and still be formatted."""
+
+
+def _is_epoch(value: object) -> bool:
+    """A NumericDate (RFC 7519): a finite number of seconds, one a date can be made of. NaN,
+    infinities and years past 9999 are not (they would compare false or fail to format)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return 0 <= value <= _LATEST_EPOCH  # NaN fails both comparisons
+
+
 def _token_from(authorization_header: str | None) -> str:
     value = (authorization_header or "").strip()
     if value[: len(_BEARER_PREFIX)].lower() == _BEARER_PREFIX:
         value = value[len(_BEARER_PREFIX) :].strip()
     if not value:
         raise _unauthorized("no token")
+    if not value.isascii():  # a JWS compact token is base64url and dots
+        raise _unauthorized("not a JWS compact token")
     return value
 
 
@@ -216,9 +233,7 @@ def claims_as_strings(claims: Mapping[str, Any]) -> dict[str, str]:
     dates ("Sun Dec 17 07:28:12 UTC 2017"), other numbers as digits, booleans as "true"/"false",
     lists comma-joined ("group-a,group-b"), objects as compact JSON."""
     return {
-        name: _java_date(value)
-        if name in _DATE_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool)
-        else _as_string(value)
+        name: _java_date(value) if name in _DATE_CLAIMS and _is_epoch(value) else _as_string(value)
         for name, value in claims.items()
     }
 

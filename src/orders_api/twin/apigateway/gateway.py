@@ -122,8 +122,13 @@ class Gateway:
         match = self._routes.match(request.method, stage_path)
         if match is None:
             return MISSING_AUTHENTICATION_TOKEN
+        # The value the event's `headers` carries, the last one sent: what was verified is what
+        # the function sees, however many Authorization headers a client sends.
+        authorization = request.header_values("authorization")
         try:
-            claims = self._authorizer.authorize(request.header("authorization"), match.route.scopes)
+            claims = self._authorizer.authorize(
+                authorization[-1] if authorization else None, match.route.scopes
+            )
         except AuthorizerDenied as denied:
             return denied.response
         event = build_event(

@@ -19,6 +19,7 @@ from orders_api.twin.cognito.errors import (
     InternalError,
     InvalidParameter,
     MissingAuthenticationToken,
+    NotAuthorized,
     UnsupportedOperation,
 )
 from orders_api.twin.cognito.protocol import Parameters, action_name, error_payload, parse_body
@@ -88,10 +89,15 @@ def new_password_challenge(pool: UserPool, user: User) -> dict[str, Any]:
 
 def sign_up(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     pool.check_client(parameters.string("ClientId"))
+    attributes = parameters.attributes("UserAttributes")
+    if attributes.keys() & _VERIFIED_FLAGS:
+        # An app client may not write the verified flags: only a confirmation, or an
+        # administrator, sets them ("Attribute permissions and scopes", Cognito developer guide).
+        raise NotAuthorized("A client attempted to write unauthorized attribute")
     result = pool.sign_up(
         parameters.string("Username"),
         parameters.string("Password"),
-        parameters.attributes("UserAttributes"),
+        attributes,
     )
     return {
         "UserConfirmed": False,

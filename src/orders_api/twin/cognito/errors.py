@@ -43,6 +43,12 @@ class LimitExceeded(CognitoError):
     code = "LimitExceededException"
 
 
+class TooManyRequests(CognitoError):
+    """The request rate Cognito serves is exceeded (its quotas are per category and account)."""
+
+    code = "TooManyRequestsException"
+
+
 class InvalidParameter(CognitoError):
     code = "InvalidParameterException"
 

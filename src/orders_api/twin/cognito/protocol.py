@@ -28,7 +28,7 @@ def action_name(target: str | None) -> str:
 def parse_body(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise SerializationError("Start of structure or map found where not expected.") from exc
     if not isinstance(payload, dict):
         raise SerializationError("Start of structure or map found where not expected.")

@@ -10,8 +10,11 @@ UserStatus = Literal["UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD"]
 
 
 def username_key(username: str) -> str:
-    """Usernames match case-insensitively, as in a pool created with CaseSensitive=false."""
-    return username.casefold()
+    """Usernames match case-insensitively, as in a pool created with CaseSensitive=false:
+    `username`, `USERNAME` and `UserName` are one user (UsernameConfigurationType, Cognito API
+    reference). Lower-casing, not full case folding, which would also make `straße` and
+    `strasse` one account; Cognito documents no such folding."""
+    return username.lower()
 
 
 @dataclass(slots=True)

@@ -55,6 +55,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from typing import NamedTuple
 
 from cryptography.hazmat.primitives import hashes
@@ -207,12 +208,26 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class ChallengesFull(Exception):
+    """``capacity`` challenges are pending and unexpired: no new one opens until some are
+    answered or expire (pending ones are never evicted, so a flood of starts cannot spend a
+    real user's challenge)."""
+
+
+class Verdict(Enum):
+    PROVED = "proved"
+    WRONG = "wrong"
+    """The challenge was pending and the claim does not prove the password: a failed attempt."""
+    NOT_PENDING = "not pending"
+    """No such challenge, or it expired: nothing was attempted."""
+
+
 class SrpChallenges:
     """The pending PASSWORD_VERIFIER challenges of one user pool, keyed by their secret block.
 
     A secret block answers at most one verify (a failed one spends it too) and expires ``ttl``
     after it was issued. A TIMESTAMP further than ``max_clock_skew`` from now is refused. At most
-    ``capacity`` challenges are kept; the oldest make room. Thread-safe.
+    ``capacity`` challenges are kept; past it `start` raises ChallengesFull. Thread-safe.
     """
 
     def __init__(
@@ -272,6 +287,8 @@ class SrpChallenges:
         )
         with self._lock:
             self._sweep(challenge.issued_at)
+            if len(self._pending) >= self._capacity:
+                raise ChallengesFull(f"{self._capacity} sign-ins are waiting for their answer")
             self._pending[secret_block_b64] = challenge
         return {
             "SRP_B": f"{server_public_b:x}",
@@ -283,26 +300,34 @@ class SrpChallenges:
     def verify(
         self, user_id_for_srp: str, secret_block: str, timestamp: str, claim_signature: str
     ) -> bool:
-        """Whether the client proved the password for the challenge ``secret_block`` opened.
+        """Whether the client proved the password for the challenge ``secret_block`` opened
+        (see `judge`)."""
+        verdict = self.judge(user_id_for_srp, secret_block, timestamp, claim_signature)
+        return verdict is Verdict.PROVED
 
-        True only when the block is pending, unexpired and was opened for ``user_id_for_srp``, the
-        TIMESTAMP is in the clients' form and within the allowed skew, and PASSWORD_CLAIM_SIGNATURE
-        matches (compared in constant time). The block is spent whatever the outcome.
-        """
+    def judge(
+        self, user_id_for_srp: str, secret_block: str, timestamp: str, claim_signature: str
+    ) -> Verdict:
+        """PROVED only when the block is pending, unexpired and was opened for
+        ``user_id_for_srp``, the TIMESTAMP is in the clients' form and within the allowed skew,
+        and PASSWORD_CLAIM_SIGNATURE matches (compared in constant time); NOT_PENDING for a
+        block that is unknown or expired; WRONG otherwise. The block is spent whatever the
+        outcome."""
         with self._lock:
             challenge = self._pending.pop(secret_block, None)
         if challenge is None:
-            return False
+            return Verdict.NOT_PENDING
         now = self._clock()
         if now >= challenge.issued_at + self._ttl:
-            return False
+            return Verdict.NOT_PENDING
         if user_id_for_srp != challenge.user_id_for_srp:
-            return False
+            return Verdict.WRONG
         signed_at = parse_timestamp(timestamp)
         if signed_at is None or abs(now - signed_at) > self._max_clock_skew:
-            return False
+            return Verdict.WRONG
         expected = base64.b64encode(self._expected_signature(challenge, timestamp)).decode("ascii")
-        return claim_signature.isascii() and hmac.compare_digest(expected, claim_signature)
+        proved = claim_signature.isascii() and hmac.compare_digest(expected, claim_signature)
+        return Verdict.PROVED if proved else Verdict.WRONG
 
     def _ephemeral(self, verifier: int) -> tuple[int, int]:
         for _ in range(_EPHEMERAL_ATTEMPTS):
@@ -334,10 +359,8 @@ class SrpChallenges:
         return hmac.digest(key, message, "sha256")
 
     def _sweep(self, now: datetime) -> None:
-        """Drop expired challenges, then the oldest beyond capacity; the caller holds the lock."""
+        """Drop expired challenges (the oldest come first); the caller holds the lock."""
         for block, pending in list(self._pending.items()):
             if now < pending.issued_at + self._ttl:
                 break
             del self._pending[block]
-        while len(self._pending) >= self._capacity:
-            del self._pending[next(iter(self._pending))]

@@ -40,6 +40,7 @@ from orders_api.twin.cognito.errors import (
     LimitExceeded,
     NotAuthorized,
     ResourceNotFound,
+    TooManyRequests,
     UsernameExists,
     UserNotConfirmed,
     UserNotFound,
@@ -47,7 +48,13 @@ from orders_api.twin.cognito.errors import (
 from orders_api.twin.cognito.keys import SigningKey
 from orders_api.twin.cognito.passwords import PasswordHashes, check_policy, generate_password
 from orders_api.twin.cognito.records import SignInSession, User, username_key
-from orders_api.twin.cognito.srp import MalformedSrpValue, SrpChallenges, make_verifier
+from orders_api.twin.cognito.srp import (
+    ChallengesFull,
+    MalformedSrpValue,
+    SrpChallenges,
+    Verdict,
+    make_verifier,
+)
 from orders_api.twin.cognito.store import IdentityStore
 from orders_api.twin.cognito.tokens import (
     IssuedTokens,
@@ -63,6 +70,10 @@ RESET_CODE_SECONDS = 3600
 CHALLENGE_SESSION_SECONDS = 180
 """An auth challenge's Session is valid for three minutes (the app client's default)."""
 MAX_CODE_ATTEMPTS = 5
+RESET_ATTEMPTS_PER_HOUR = 5
+"""ForgotPassword and ConfirmForgotPassword calls one user may make in an hour, together:
+"In a given hour, we allow between 5 and 20 attempts for a user to request or enter a password
+reset code" (Cognito developer guide, "Recovering user accounts"); the twin allows the least."""
 LOCKOUT_AFTER_FAILURES = 5
 MAX_LOCKOUT_SECONDS = 900
 """After five wrong passwords Cognito locks sign-in, doubling from 1 s up to about 15 min."""
@@ -78,6 +89,8 @@ SRP_VERIFIER = "srp_verifier"
 _RESET_CODE_HASH = "reset_code_hash"
 _RESET_CODE_EXPIRES_AT = "reset_code_expires_at"
 _RESET_CODE_FAILURES = "reset_code_failures"
+_RESET_ATTEMPTS = "reset_attempts"
+_ATTEMPT_LIMIT_EXCEEDED = "Attempt limit exceeded, please try after some time."
 _DECOY_SALT_KEY_SETTING = "srp_decoy_salt_key"
 _SALT_BYTES = 16
 _USER_LOCK_STRIPES = 64
@@ -233,7 +246,7 @@ class UserPool:
                 user.confirmation_code_hash = None
                 user.confirmation_code_expires_at = None
                 self.store.save_user(user)
-                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+                raise LimitExceeded(_ATTEMPT_LIMIT_EXCEEDED)
             self.store.save_user(user)
             raise CodeMismatch(_CODE_MISMATCH)
         user.extras.pop("confirmation_failures", None)
@@ -378,6 +391,8 @@ class UserPool:
             parameters = self.srp.start(user_id, salt, verifier, srp_a)
         except MalformedSrpValue as exc:
             raise InvalidParameter("SRP_A is not a valid SRP value.") from exc
+        except ChallengesFull as exc:
+            raise TooManyRequests("Too many requests") from exc
         return {**parameters, "USERNAME": user_id}
 
     @_serialized_per_user
@@ -390,12 +405,15 @@ class UserPool:
         """
         now = self.clock()
         user = self.store.user(username)
-        proved = self.srp.verify(username_key(username), secret_block, timestamp, claim_signature)
+        verdict = self.srp.judge(username_key(username), secret_block, timestamp, claim_signature)
         if user is not None and now < user.locked_until:
             raise NotAuthorized("Password attempts exceeded")
         if user is None or SRP_VERIFIER not in user.extras:
             raise NotAuthorized(INCORRECT_CREDENTIALS)
-        if not proved:
+        if verdict is Verdict.NOT_PENDING:
+            # No password was tried (the challenge expired or never was): not a failed attempt.
+            raise NotAuthorized(INCORRECT_CREDENTIALS)
+        if verdict is not Verdict.PROVED:
             self._record_failed_sign_in(user, now)
             raise NotAuthorized(INCORRECT_CREDENTIALS)
         return self._admit(user, now)
@@ -512,6 +530,7 @@ class UserPool:
                 "Cannot reset password for the user as there is no registered/verified email "
                 "or phone_number"
             )
+        self._spend_reset_attempt(user)
         code = f"{secrets.randbelow(1_000_000):06d}"
         user.extras[_RESET_CODE_HASH] = _code_digest(code)
         user.extras[_RESET_CODE_EXPIRES_AT] = self.clock() + RESET_CODE_SECONDS
@@ -529,6 +548,7 @@ class UserPool:
         if user is None:
             raise CodeMismatch(_CODE_MISMATCH)
         now = self.clock()
+        self._spend_reset_attempt(user)
         expected = user.extras.get(_RESET_CODE_HASH)
         expires_at = user.extras.get(_RESET_CODE_EXPIRES_AT)
         if not isinstance(expected, str) or expires_at is None or now >= float(expires_at):
@@ -540,7 +560,7 @@ class UserPool:
                 for key in (_RESET_CODE_HASH, _RESET_CODE_EXPIRES_AT, _RESET_CODE_FAILURES):
                     user.extras.pop(key, None)
                 self.store.save_user(user)
-                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+                raise LimitExceeded(_ATTEMPT_LIMIT_EXCEEDED)
             self.store.save_user(user)
             raise CodeMismatch(_CODE_MISMATCH)
         for key in (_RESET_CODE_HASH, _RESET_CODE_EXPIRES_AT, _RESET_CODE_FAILURES):
@@ -551,6 +571,20 @@ class UserPool:
         user.modified_at = now
         self.store.save_user(user)
 
+    def _spend_reset_attempt(self, user: User) -> None:
+        """Count one request or entry of a reset code against the user's hourly allowance (a
+        fresh code does not renew it); LimitExceeded once it is spent."""
+        now = self.clock()
+        recent = [
+            float(moment)
+            for moment in user.extras.get(_RESET_ATTEMPTS, [])
+            if isinstance(moment, int | float) and now - float(moment) < 3600
+        ]
+        if len(recent) >= RESET_ATTEMPTS_PER_HOUR:
+            raise LimitExceeded(_ATTEMPT_LIMIT_EXCEEDED)
+        user.extras[_RESET_ATTEMPTS] = [*recent, now]
+        self.store.save_user(user)
+
     def change_password(self, access_token: str, previous: str, proposed: str) -> None:
         """ChangePassword: a signed-in user replaces a password they can still prove."""
         claims = self.tokens.verify_access_token(access_token)
@@ -558,7 +592,7 @@ class UserPool:
             user = self._user_of_claims(claims)
             now = self.clock()
             if now < user.locked_until:
-                raise LimitExceeded("Attempt limit exceeded, please try after some time.")
+                raise LimitExceeded(_ATTEMPT_LIMIT_EXCEEDED)
             if not self.hashes.verify(user.password_hash, previous):
                 self._record_failed_sign_in(user, now)
                 raise NotAuthorized(INCORRECT_CREDENTIALS)

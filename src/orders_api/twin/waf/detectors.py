@@ -185,10 +185,20 @@ def is_bad_bot(user_agent: str) -> bool:
     return any(token in lowered for token in BAD_BOT_AGENTS)
 
 
+def _encodable(text: str) -> str:
+    """`text` as libinjection can take it: a lone UTF-16 surrogate (JSON's `"\\ud800"` decodes to
+    one) cannot be encoded as UTF-8, so each becomes U+FFFD, as a UTF-8 decoder would make it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
 def is_sql_injection(text: str) -> bool:
     if not text or is_inert(text):
         return False
-    return bool(libinjection.is_sql_injection(text)["is_sqli"])
+    return bool(libinjection.is_sql_injection(_encodable(text))["is_sqli"])
 
 
 def is_sql_injection_extended(text: str) -> bool:
@@ -210,7 +220,7 @@ _XSS_TRIGGERS = re.compile(r"[<>=:`]")
 def is_cross_site_scripting(text: str) -> bool:
     if not _XSS_TRIGGERS.search(text):
         return False
-    return bool(libinjection.is_xss(text)["is_xss"])
+    return bool(libinjection.is_xss(_encodable(text))["is_xss"])
 
 
 def is_local_file_inclusion(text: str) -> bool:

@@ -2,7 +2,8 @@
 
 Field names and value forms follow AWS WAF's log format (formatVersion 1). Credentials are
 never written: `Authorization` and `Cookie` values appear as "REDACTED", as AWS writes
-fields that the logging configuration redacts.
+fields that the logging configuration redacts; anything shaped like a token, wherever else the
+client put it (a query string, a header of its own), is masked the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from typing import Any
 
 from orders_api.twin.http import HttpRequest
+from orders_api.twin.redaction import REDACTED, mask_tokens
 from orders_api.twin.waf.decision import Decision
 
 REDACTED_HEADERS = frozenset({"authorization", "cookie", "x-amz-security-token"})
@@ -44,12 +46,12 @@ def log_record(
             "headers": [
                 {
                     "name": name,
-                    "value": "REDACTED" if name.lower() in REDACTED_HEADERS else value,
+                    "value": REDACTED if name.lower() in REDACTED_HEADERS else mask_tokens(value),
                 }
                 for name, value in request.headers
             ],
-            "uri": request.path,
-            "args": request.raw_query,
+            "uri": mask_tokens(request.path),
+            "args": mask_tokens(request.raw_query),
             "httpVersion": "HTTP/1.1",
             "httpMethod": request.method,
             "requestId": request_id,

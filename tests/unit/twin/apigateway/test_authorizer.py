@@ -238,3 +238,36 @@ def test_keys_loaded_ahead_serve_the_first_request_without_a_fetch(
 def test_loading_keys_from_an_unreachable_issuer_says_so(issuer: FakeIssuer, clock: Clock) -> None:
     issuer.available = False
     assert not issuer.authorizer(clock).load_keys()
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("exp", float("nan")),
+        ("exp", float("inf")),
+        ("exp", 1e300),
+        ("iat", float("nan")),
+        ("iat", 1e300),
+        ("nbf", float("-inf")),
+        ("auth_time", "yesterday"),
+    ],
+)
+def test_a_signed_token_whose_times_are_not_times_is_refused_not_a_crash(
+    issuer: FakeIssuer, clock: Clock, claim: str, value: object
+) -> None:
+    # json.dumps writes NaN and Infinity, and PyJWT reads them back: a token signed with the
+    # pool's key can carry them. `now >= NaN` is False, so exp = NaN once passed as unexpired.
+    token = issuer.sign({**issuer.id_claims(), claim: value})
+    with pytest.raises(AuthorizerDenied) as denied:
+        issuer.authorizer(clock).authorize(token)
+    assert denied.value.response == UNAUTHORIZED
+
+
+@pytest.mark.parametrize("header", ["\ud800", "Bearer é.x.y", "eyJ\u2028.a.b"])
+def test_a_header_that_no_token_could_be_is_refused_not_a_crash(
+    issuer: FakeIssuer, clock: Clock, header: str
+) -> None:
+    # Found by tests/security/test_hostile_input.py at soak size: PyJWT encodes the token first.
+    with pytest.raises(AuthorizerDenied) as denied:
+        issuer.authorizer(clock).authorize(header)
+    assert denied.value.response == UNAUTHORIZED

@@ -360,3 +360,21 @@ def test_the_real_handler_places_an_order_through_the_gateway(real_handler: Any)
         request("GET", f"/prod/orders/{order['orderId']}", body=b"")
     )
     assert (read.status, json.loads(read.body)) == (200, order)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "status"),
+    [("good-token", "forged", 401), ("forged", "good-token", 200)],
+    ids=["good-then-forged", "forged-then-good"],
+)
+def test_the_authorizer_checks_the_authorization_value_the_function_is_given(
+    first: str, last: str, status: int
+) -> None:
+    # With two Authorization headers the authorizer read the first, the event the last.
+    function = RecordingFunction()
+    headers = (("Host", "127.0.0.1:3000"), ("Authorization", first), ("Authorization", last))
+    response = gateway(function).handle(request(headers=headers))
+    assert response.status == status
+    for event in function.events:
+        by_name = {name.lower(): value for name, value in event["headers"].items()}
+        assert by_name["authorization"] == "good-token"

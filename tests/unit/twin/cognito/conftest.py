@@ -8,15 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 
 from orders_api.twin.cognito import IdentityProvider
-from orders_api.twin.cognito.passwords import PasswordHashes
 from orders_api.twin.cognito.userpool import UserPool
 from tests.fake_issuer import Clock
-
-# Cheap argon2 parameters: these tests are about the rules, not the hash's cost.
-FAST_HASHES = PasswordHashes(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+from tests.fast_hashes import FAST_HASHES
 
 
 @pytest.fixture

@@ -246,19 +246,45 @@ def test_a_new_password_answer_cannot_verify_the_email_itself(
     assert raised.value.code == "InvalidParameterException"
 
 
-def test_five_wrong_reset_codes_burn_the_code(pool: UserPool, logs: list[str]) -> None:
+def test_five_reset_attempts_an_hour_then_even_the_right_code_waits(
+    pool: UserPool, logs: list[str], clock: Clock
+) -> None:
     confirmed(pool)
     pool.forgot_password("ada@example.com")
     code = logs[-1].rsplit(" ", 1)[1]
-    wrong = [f"{n:06d}" for n in range(10) if f"{n:06d}" != code][:5]
+    wrong = [f"{n:06d}" for n in range(10) if f"{n:06d}" != code][:4]
 
-    for guess in wrong[:4]:
+    for guess in wrong:  # the request was the first attempt of the hour
         with pytest.raises(CodeMismatch):
             pool.confirm_forgot_password("ada@example.com", guess, OTHER_PASSWORD)
-    with pytest.raises(LimitExceeded):
-        pool.confirm_forgot_password("ada@example.com", wrong[4], OTHER_PASSWORD)
-    with pytest.raises(ExpiredCode):
+    with pytest.raises(LimitExceeded, match="Attempt limit exceeded"):
         pool.confirm_forgot_password("ada@example.com", code, OTHER_PASSWORD)
+
+    clock.now += 3600
+    pool.forgot_password("ada@example.com")
+    pool.confirm_forgot_password("ada@example.com", logs[-1].rsplit(" ", 1)[1], OTHER_PASSWORD)
+
+
+def test_asking_for_a_fresh_code_does_not_renew_the_guesses(
+    pool: UserPool, logs: list[str], clock: Clock
+) -> None:
+    # The probe's attack: a new code every few guesses reset the old 5-try counter, for 300
+    # guesses in 10 s. Requests and guesses now share one allowance an hour.
+    confirmed(pool)
+    answers: list[str] = []
+    for _ in range(10):
+        try:
+            pool.forgot_password("ada@example.com")
+            answers.append("code sent")
+            wrong = f"{(int(logs[-1].rsplit(' ', 1)[1]) + 1) % 10**6:06d}"
+            pool.confirm_forgot_password("ada@example.com", wrong, OTHER_PASSWORD)
+        except CodeMismatch:
+            answers.append("mismatch")
+        except LimitExceeded:
+            answers.append("limit")
+        clock.now += 1
+    assert answers[:6] == ["code sent", "mismatch"] * 2 + ["code sent", "limit"]
+    assert set(answers[6:]) == {"limit"}
 
 
 def test_a_reset_code_expires_after_an_hour(pool: UserPool, logs: list[str], clock: Clock) -> None:

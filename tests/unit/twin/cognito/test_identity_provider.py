@@ -23,6 +23,7 @@ from orders_api.twin.cognito.errors import (
     InvalidPassword,
     LimitExceeded,
     NotAuthorized,
+    TooManyRequests,
 )
 from orders_api.twin.cognito.passwords import PasswordHashes, check_policy, generate_password
 from orders_api.twin.cognito.provider import IDP_DIRECTORY, KEY_FILE, STORE_FILE, new_client_id
@@ -228,6 +229,8 @@ def test_tokens_carry_cognitos_claims(pool: UserPool, logs: list[str]) -> None:
         (TARGET + "SignUp", b"not json", "SerializationException"),
         (TARGET + "SignUp", b"[1, 2]", "SerializationException"),
         (TARGET + "SignUp", b'{"Username": "a@b.co"}', "InvalidParameterException"),
+        (TARGET + "SignUp", b"[" * 5000 + b"]" * 5000, "SerializationException"),
+        (TARGET + "InitiateAuth", b'{"a":' * 3000 + b"1" + b"}" * 3000, "SerializationException"),
     ],
 )
 def test_malformed_requests_get_cognitos_error_codes(
@@ -390,3 +393,83 @@ def test_forgot_password_masks_the_username_as_asked_so_case_does_not_reveal_the
 
     assert pool.forgot_password("ada@example.com") == "a***@e***"
     assert pool.forgot_password("alan@example.com") == "a***@e***"
+
+
+@pytest.mark.parametrize("flag", ["email_verified", "phone_number_verified"])
+def test_a_client_cannot_sign_up_already_verified(pool: UserPool, flag: str) -> None:
+    status, payload = call(
+        pool,
+        "SignUp",
+        {
+            "ClientId": pool.client_id,
+            "Username": "eve@example.com",
+            "Password": PASSWORD,
+            "UserAttributes": [{"Name": flag, "Value": "true"}],
+        },
+    )
+    assert (status, payload["__type"]) == (400, "NotAuthorizedException")
+    assert payload["message"] == "A client attempted to write unauthorized attribute"
+    assert pool.store.user("eve@example.com") is None
+
+
+@pytest.mark.parametrize(
+    ("password", "constraint"),
+    [
+        ("A" * 250 + "a1!xyzw", "length less than or equal to 256"),
+        (" " + PASSWORD, "regular expression pattern"),
+        (PASSWORD + " ", "regular expression pattern"),
+        (PASSWORD + "\n", "regular expression pattern"),
+    ],
+)
+def test_passwords_cognito_cannot_hold_are_refused_as_it_refuses_them(
+    pool: UserPool, password: str, constraint: str
+) -> None:
+    status, payload = call(
+        pool,
+        "SignUp",
+        {"ClientId": pool.client_id, "Username": "eve@example.com", "Password": password},
+    )
+    assert (status, payload["__type"]) == (400, "InvalidParameterException")
+    assert constraint in payload["message"]
+
+
+def test_a_space_inside_a_password_is_a_symbol(pool: UserPool) -> None:
+    status, _ = call(
+        pool,
+        "SignUp",
+        {"ClientId": pool.client_id, "Username": "eve@example.com", "Password": "Correct horse 9"},
+    )
+    assert status == 200
+
+
+def test_usernames_that_only_full_case_folding_makes_equal_are_two_users(
+    pool: UserPool, logs: list[str]
+) -> None:
+    pool.sign_up("strasse@example.com", PASSWORD, {})
+    pool.sign_up("STRAßE@example.com", PASSWORD, {})  # ß folds to ss, but does not lower to it
+    assert pool.store.user("straße@example.com").username == "STRAßE@example.com"
+    assert pool.store.user("Strasse@Example.com").username == "strasse@example.com"
+
+
+def test_password_hashing_turns_a_flood_away_instead_of_queueing_it() -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowHasher(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            entered.set()
+            release.wait(10)
+            return False
+
+    hashes = PasswordHashes(
+        SlowHasher(time_cost=1, memory_cost=8, parallelism=1), concurrent=1, waiting=0
+    )
+    holder = threading.Thread(target=hashes.verify, args=("$argon2id$x", "pw"))
+    holder.start()
+    try:
+        assert entered.wait(10)
+        with pytest.raises(TooManyRequests):
+            hashes.verify("$argon2id$x", "pw")
+    finally:
+        release.set()
+        holder.join(10)
+    assert hashes.verify(None, "pw") is False, "the slot is free again"

@@ -19,9 +19,11 @@ from pycognito.aws_srp import AWSSRP, N_HEX, pad_hex
 from orders_api.twin.cognito.srp import (
     SRP_GENERATOR,
     SRP_PRIME,
+    ChallengesFull,
     MalformedSrpValue,
     SrpChallenges,
     SrpVerifier,
+    Verdict,
     _padded,
     format_timestamp,
     make_verifier,
@@ -470,16 +472,46 @@ def test_an_unusable_stored_verifier_opens_no_challenge(verifier_hex: str) -> No
 # --- the registry stays bounded ----------------------------------------------------------------
 
 
-def test_the_oldest_challenge_makes_room_when_the_registry_is_full(
+def test_a_full_registry_refuses_new_challenges_and_keeps_the_pending_ones(
     verifier: SrpVerifier,
 ) -> None:
+    # Evicting the oldest let a flood of anonymous starts spend a real user's challenge.
     challenges = SrpChallenges(POOL_ID, capacity=2)
-    oldest, middle, newest = (pycognito_claim(challenges, verifier) for _ in range(3))
+    first, second = (pycognito_claim(challenges, verifier) for _ in range(2))
 
+    with pytest.raises(ChallengesFull):
+        pycognito_claim(challenges, verifier)
     assert len(challenges) == 2
-    assert not verify(challenges, oldest)
-    assert verify(challenges, middle)
-    assert verify(challenges, newest)
+    assert verify(challenges, first)
+    assert verify(challenges, second)
+    assert verify(challenges, pycognito_claim(challenges, verifier)), "room again once answered"
+
+
+def test_only_a_pending_challenge_answered_wrongly_is_a_failed_attempt(
+    verifier: SrpVerifier,
+) -> None:
+    challenges = SrpChallenges(POOL_ID)
+    claim = pycognito_claim(challenges, verifier)
+    forged = {**claim, "PASSWORD_CLAIM_SIGNATURE": base64.b64encode(b"x" * 32).decode()}
+
+    assert (
+        challenges.judge(
+            USER_ID,
+            forged["PASSWORD_CLAIM_SECRET_BLOCK"],
+            forged["TIMESTAMP"],
+            forged["PASSWORD_CLAIM_SIGNATURE"],
+        )
+        is Verdict.WRONG
+    )
+    assert (
+        challenges.judge(
+            USER_ID,
+            claim["PASSWORD_CLAIM_SECRET_BLOCK"],
+            claim["TIMESTAMP"],
+            claim["PASSWORD_CLAIM_SIGNATURE"],
+        )
+        is Verdict.NOT_PENDING
+    ), "spent by the forged answer: nothing more was attempted"
 
 
 def test_expired_challenges_are_swept_when_a_new_one_starts(verifier: SrpVerifier) -> None:

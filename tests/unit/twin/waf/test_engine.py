@@ -297,3 +297,26 @@ def test_stats_count_requests_per_outcome_and_per_rule() -> None:
         "counted": 0,
     }
     assert json.loads(json.dumps(stats)) == stats
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":"\\ud800"}',
+        b'{"items":[{"sku":"MUG-01","quantity":1}],"note":"\\udfff tail"}',
+        b'{"\\ud800":"key of one surrogate"}',
+        b'["\\ud83d", "\\ude00"]',
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_inspected_not_a_crash(body: bytes) -> None:
+    # JSON may escape a lone UTF-16 surrogate, which no UTF-8 string can hold: libinjection
+    # raised on it, and every path answered 500.
+    engine = WafEngine(DEFAULT_POLICY)
+    assert engine.inspect(request(body=body)) is None
+
+
+def test_an_attack_next_to_a_lone_surrogate_is_still_seen() -> None:
+    engine = WafEngine(DEFAULT_POLICY)
+    blocked = engine.inspect(request(body=b'{"note":"\\ud800<script>alert(1)</script>"}'))
+    assert blocked is not None
+    assert blocked.status == 403

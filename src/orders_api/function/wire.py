@@ -1,0 +1,56 @@
+"""How the function reads what API Gateway hands it: request bodies as bounded JSON, and the
+body's media type as HTTP defines it.
+
+A body the deployed request model would refuse can still reach the function (the model is
+API Gateway's, and the local twin may run without it), so reading it must never fail in a way
+that becomes a 500: integers too long for Python's int-from-text limit and nesting deeper than
+its recursion limit are refused as the malformed input they are.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_INTEGER_DIGITS = 64
+"""Longer integer literals are read as floats (possibly infinite), which the model refuses
+with the field's name; none of this API's numbers comes near."""
+
+
+def _integer(literal: str) -> int | float:
+    return int(literal) if len(literal) <= MAX_INTEGER_DIGITS else float(literal)
+
+
+def read_json(text: str | bytes) -> Any:
+    """`json.loads`, bounded: raises json.JSONDecodeError (which the resolver turns into 400
+    "not valid JSON") for nesting past the interpreter's recursion limit, instead of letting a
+    RecursionError through."""
+    try:
+        return json.loads(text, parse_int=_integer)
+    except RecursionError:
+        document = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        raise json.JSONDecodeError("nested too deeply", document, 0) from None
+
+
+def with_media_type_lower_cased(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its Content-Type's media type lower-cased (RFC 9110: media types are
+    case-insensitive), so that `APPLICATION/JSON` is JSON to the resolver too; parameters such
+    as charset are kept as sent. The event is changed in place and returned."""
+    for headers in (event.get("headers"), event.get("multiValueHeaders")):
+        if not isinstance(headers, dict):
+            continue
+        for name, value in headers.items():
+            if isinstance(name, str) and name.lower() == "content-type":
+                headers[name] = (
+                    [_lower_media_type(item) for item in value]
+                    if isinstance(value, list)
+                    else _lower_media_type(value)
+                )
+    return event
+
+
+def _lower_media_type(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    media_type, separator, parameters = value.partition(";")
+    return media_type.strip().lower() + separator + parameters
