@@ -6,7 +6,9 @@ over a real connection when ORDERS_TEST_DYNAMODB_ENDPOINT is set (`make test` st
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +38,7 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Order
         yield sqlite
         sqlite.close()
     elif kind == "dynamodb-moto":
-        with mock_aws():
+        with mock_aws(), _atomic_moto_put_item():
             client = make_client(region="us-east-1")
             create_table_if_missing(client, "Orders")
             yield DynamoDBOrderRepository("Orders", client)
@@ -48,3 +50,25 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Order
         create_table_if_missing(client, table)
         yield DynamoDBOrderRepository(table, client)
         client.delete_table(TableName=table)
+
+
+@contextlib.contextmanager
+def _atomic_moto_put_item() -> Iterator[None]:
+    """DynamoDB applies a conditional PutItem atomically; moto's in-process backend checks the
+    condition and writes in two steps, so two threads can both pass (seen under load: the
+    concurrent-insert case stored two "winners"). One lock around it makes moto as atomic as
+    the service it stands in for; the repository's own code is unchanged."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.put_item
+    lock = threading.Lock()
+
+    def put_item(self: DynamoDBBackend, *args: object, **kwargs: object) -> object:
+        with lock:
+            return original(self, *args, **kwargs)
+
+    DynamoDBBackend.put_item = put_item  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        DynamoDBBackend.put_item = original  # type: ignore[method-assign]

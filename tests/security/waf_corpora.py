@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from orders_api.deployment.waf_policy import DEFAULT_POLICY
 from tests.paths import TESTS
 
 CORPORA = TESTS / "security" / "corpora"
@@ -31,6 +32,15 @@ class CorpusRequest:
     @property
     def path(self) -> str:
         return self.target.split("?", 1)[0]
+
+    @property
+    def counted(self) -> bool:
+        """Whether the deployed policy counts its expected rule (a body rule) instead of
+        blocking: the request is labelled and logged, and goes on to the API."""
+        return any(
+            group.name == self.expected_group and self.expected_rule in group.count_rules
+            for group in DEFAULT_POLICY.managed_groups
+        )
 
     @property
     def query(self) -> str:

@@ -24,6 +24,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from orders_api.cli import waf_tuning
 from orders_api.cli.api_client import ClientProblem, StackOutputs
 from orders_api.deployment.waf_policy import (
     DEFAULT_POLICY,
@@ -132,6 +133,7 @@ def register(subparsers: Any) -> None:
     )
     stats.add_argument("--json", action="store_true", help="print the counters as JSON")
     stats.set_defaults(handler=_stats)
+    waf_tuning.register(commands)
 
 
 def _stats(arguments: argparse.Namespace) -> int:

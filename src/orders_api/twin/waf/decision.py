@@ -27,6 +27,9 @@ class Decision:
     rate_based_rule_list: list[dict[str, Any]] = field(default_factory=list)
     non_terminating_rules: list[dict[str, Any]] = field(default_factory=list)
     body_bytes_inspected: int = 0
+    evidence: tuple[tuple[str, str | None], ...] = ()
+    """(managed rule, the text it matched as inspected) for each rule that matched, blocking or
+    counted; None for rules that match on something else (a size, a missing header)."""
 
     @property
     def blocked(self) -> bool:

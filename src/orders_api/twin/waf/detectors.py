@@ -180,9 +180,19 @@ def is_inert(text: str) -> bool:
     return text.isalnum() or bool(_INERT.fullmatch(text))
 
 
+_BAD_BOT = re.compile(
+    "|".join(
+        rf"(?<![a-z0-9]){re.escape(agent)}" + ("" if agent.endswith("/") else r"(?![a-z0-9])")
+        for agent in BAD_BOT_AGENTS
+    )
+)
+"""A scanner's name as a word of the user agent (`nmap/7.94`, `Nikto (Evasions:None)`), not
+inside a longer one (`Kinmaps/3.1`, `Roadmapper`): AWS describes the rule by examples of bad
+bots' names (nessus, nmap), and a product whose name contains one is no bot."""
+
+
 def is_bad_bot(user_agent: str) -> bool:
-    lowered = user_agent.lower()
-    return any(token in lowered for token in BAD_BOT_AGENTS)
+    return bool(_BAD_BOT.search(user_agent.lower()))
 
 
 def _encodable(text: str) -> str:

@@ -48,6 +48,7 @@ class _GroupResult:
     def __init__(self, group: ManagedGroup) -> None:
         self.group = group
         self.labels: list[str] = []
+        self.evidence: list[tuple[str, str | None]] = []
         self.blocking_rule: str | None = None
         self.counted_rules: list[dict[str, Any]] = []
 
@@ -136,11 +137,13 @@ class WafEngine:
 
     def _decide(self, request: Inspection) -> Decision:
         labels: list[str] = []
+        evidence: list[tuple[str, str | None]] = []
         groups: list[dict[str, Any]] = []
         rate_list: list[dict[str, Any]] = []
         counted: list[dict[str, Any]] = []
         base: dict[str, Any] = {
             "labels": labels,
+            "evidence": evidence,
             "rule_group_list": groups,
             "rate_based_rule_list": rate_list,
             "non_terminating_rules": counted,
@@ -165,6 +168,7 @@ class WafEngine:
             else:
                 result = self._run_group(rule, request)
                 labels.extend(result.labels)
+                evidence.extend(result.evidence)
                 groups.append(result.as_log_entry())
                 if result.blocking_rule is not None:
                     if rule.count_only:
@@ -209,9 +213,11 @@ class WafEngine:
     def _run_group(self, group: ManagedGroup, request: Inspection) -> _GroupResult:
         result = _GroupResult(group)
         for managed_rule in GROUPS.get(group.group_name, ()):
+            request.matched_text = None
             if not managed_rule.matches(request):
                 continue
             result.labels.append(managed_rule.label)
+            result.evidence.append((managed_rule.name, request.matched_text))
             if managed_rule.name in group.count_rules:
                 result.counted_rules.append(
                     {"ruleId": managed_rule.name, "action": "COUNT", "overriddenAction": "BLOCK"}
@@ -285,4 +291,4 @@ class WafEngine:
 
 
 def _frozen(base: dict[str, Any]) -> dict[str, Any]:
-    return {**base, "labels": tuple(base["labels"])}
+    return {**base, "labels": tuple(base["labels"]), "evidence": tuple(base["evidence"])}

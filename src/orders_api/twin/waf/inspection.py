@@ -11,7 +11,6 @@ import html
 import json
 import re
 from functools import cached_property
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -49,6 +48,8 @@ class Inspection:
         self.request = request
         self.body_inspection_limit = body_inspection_limit
         self._body_is_json = False
+        self.matched_text: str | None = None
+        """The text, as inspected (after decoding), that the last matching rule matched."""
 
     @property
     def method(self) -> str:
@@ -87,17 +88,18 @@ class Inspection:
 
     @cached_property
     def cookie_values(self) -> tuple[str, ...]:
+        """Every cookie's value, split as RFC 6265 (5.4) says a Cookie header is: pairs
+        separated by `;`, each `name=value` (the value whole, spaces and all, its optional
+        double quotes removed); a pair without `=` is inspected whole."""
         values: list[str] = []
         for header in self.request.header_values("cookie"):
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(header)
-            except Exception:  # a malformed cookie header is inspected as one raw value
-                values.append(header)
-                continue
-            values.extend(morsel.value for morsel in jar.values())
-            if not jar:
-                values.append(header)
+            for pair in header.split(";"):
+                name, separator, value = pair.strip().partition("=")
+                value = value.strip() if separator else name
+                if len(value) >= 2 and value[0] == value[-1] == '"':
+                    value = value[1:-1]
+                if value:
+                    values.append(value)
         return tuple(values)
 
     @cached_property
@@ -115,7 +117,14 @@ class Inspection:
         return self._views("query", self.query_string)
 
     def views_of_body(self) -> tuple[str, ...]:
-        return self._views("body", self.body_text)
+        """The body as text (URL- and entity-decoded forms), and for a JSON body each of its
+        strings unescaped too, so that a rule reading the body sees `${jndi:` whether it was
+        sent as is or as `\\u0024{jndi:`, as AWS's JSON body inspection parses it."""
+        cached = self._cache.get("body+json")
+        if cached is None:
+            cached = self._views("body", self.body_text) + self.views_of_body_values()
+            self._cache["body+json"] = tuple(dict.fromkeys(cached))
+        return cached
 
     def views_of_path_segments(self) -> tuple[str, ...]:
         """Each segment of the path on its own, where a REST API carries its values; only those

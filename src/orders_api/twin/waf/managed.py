@@ -40,7 +40,11 @@ def _scan(
         views = component(request)
         if anchors is not None and not request.mentions(views, anchors):
             return False
-        return any(detector(view) for view in views)
+        for view in views:
+            if detector(view):
+                request.matched_text = view
+                return True
+        return False
 
     return matches
 

