@@ -6,7 +6,8 @@ customer-managed policies allow exactly:
 - deploying: assuming the CDK bootstrap roles (deploy, file publishing, lookup) of this
   account and region, which CloudFormation then uses; the group itself cannot create anything;
 - operating: reading this stack's log groups, its alarms and dashboard, CloudWatch metrics,
-  the table's description and backups status, the web ACL and the stack's outputs;
+  the table's description and backups status, the web ACL and the stack's outputs; creating
+  customers' accounts in the user pool (AdminCreateUser, AdminSetUserPassword, AdminGetUser);
 - and never writing order data: an explicit deny on the table's write actions, which wins
   over any allow an engineer may pick up elsewhere.
 """
@@ -41,6 +42,12 @@ METRIC_READ_ACTIONS = (
     "logs:StopQuery",
 )
 """Read actions that IAM does not scope to a resource: they must name `*`."""
+CUSTOMER_ADMIN_ACTIONS = (
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminSetUserPassword",
+    "cognito-idp:AdminGetUser",
+)
+"""What operators may do to the user pool: create a customer's account, as the README says."""
 ORDER_WRITE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -63,6 +70,7 @@ class OperatorsGroup(Construct):
         config: InfraConfig,
         table: dynamodb.ITable,
         log_groups: Sequence[logs.ILogGroup],
+        user_pool_arn: str,
         alarm_name_prefix: str,
         dashboard_name: str,
         web_acl_arn: str,
@@ -109,6 +117,27 @@ class OperatorsGroup(Construct):
                     resources=[group.log_group_arn for group in log_groups],
                 ),
                 iam.PolicyStatement(
+                    # The console and `aws logs` list groups before reading one; DescribeLogGroups
+                    # takes no resource narrower than the account's log groups.
+                    sid="ListLogGroups",
+                    actions=["logs:DescribeLogGroups"],
+                    resources=[
+                        stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    ],
+                ),
+                iam.PolicyStatement(
+                    # `orders-api users create` (AdminCreateUser, then AdminSetUserPassword);
+                    # AdminGetUser to look one up. No sign-in, no token, no deletion.
+                    sid="CreateCustomers",
+                    actions=list(CUSTOMER_ADMIN_ACTIONS),
+                    resources=[user_pool_arn],
+                ),
+                iam.PolicyStatement(
                     sid="ReadsWithoutResourceScope",
                     actions=list(METRIC_READ_ACTIONS),
                     resources=["*"],
@@ -148,6 +177,12 @@ class OperatorsGroup(Construct):
                     resources=[table.table_arn],
                 ),
             ],
+        )
+        acknowledge_nag(
+            self.operate_policy,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:"
+            f"{stack.region}:<AWS::AccountId>:log-group:*]",
+            "logs:DescribeLogGroups lists groups; it takes no narrower resource than all groups.",
         )
         acknowledge_nag(
             self.operate_policy,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -269,7 +269,6 @@ class OrdersRestApi(Construct):
         """Execution logs (level ERROR) need the region's API Gateway account setting to name a
         role that may write logs, and go to a log group API Gateway names itself; creating that
         group here gives it a retention instead of "never expire"."""
-        stack = Stack.of(self)
         execution_logs = logs.LogGroup(
             self,
             "ExecutionLogs",
@@ -277,33 +276,20 @@ class OrdersRestApi(Construct):
             retention=retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        execution_logs_arn = stack.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name="API-Gateway-Execution-Logs_*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
+        # The region's one account setting serves every REST API in it: a role narrowed to this
+        # API's groups would stop the others' execution and access logs, and this API's own
+        # access log group (whose name API Gateway does not choose). AWS documents exactly this
+        # managed policy for the role ("Set up CloudWatch API logging", API Gateway guide).
         role = iam.Role(
             self,
             "CloudWatchRole",
             assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            description="API Gateway (account setting): write REST API execution logs",
-            inline_policies={
-                "execution-logs": iam.PolicyDocument(
-                    statements=[
-                        iam.PolicyStatement(
-                            sid="ExecutionLogs",
-                            actions=[
-                                "logs:CreateLogGroup",
-                                "logs:CreateLogStream",
-                                "logs:DescribeLogStreams",
-                                "logs:PutLogEvents",
-                            ],
-                            resources=[execution_logs_arn],
-                        )
-                    ]
+            description="API Gateway (account setting): write REST API execution and access logs",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
                 )
-            },
+            ],
         )
         account = apigateway.CfnAccount(self, "AccountSetting", cloud_watch_role_arn=role.role_arn)
         # Kept on stack deletion: the setting is shared by every REST API in the region.
@@ -311,10 +297,10 @@ class OrdersRestApi(Construct):
         role.apply_removal_policy(RemovalPolicy.RETAIN)
         acknowledge_nag(
             role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:"
-            f"{stack.region}:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*]",
-            "The API Gateway CloudWatch role is a regional account setting shared by every "
-            "REST API; API Gateway names each API's group API-Gateway-Execution-Logs_<id>/<stage>.",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The API Gateway CloudWatch role is a regional account setting shared by every REST "
+            "API and its access log groups, whatever their names; AWS documents this policy.",
         )
         self.stage.node.add_dependency(account)
         self.stage.node.add_dependency(execution_logs)

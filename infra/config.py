@@ -17,14 +17,19 @@ from aws_cdk import aws_logs as logs
 
 from orders_api.deployment.settings import DEFAULT_SETTINGS, DeploymentSettings
 
+PROJECT_TAGS = {"application": "orders-api"}
+"""Tags on every taggable resource of the stack."""
+
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"
 """The AWS account that publishes the official Powertools for AWS Lambda (Python) layers."""
 
-POWERTOOLS_LAYER_VERSION = 38
-"""A published version of AWSLambdaPowertoolsPythonV3-python314-arm64 (Powertools 3.3x, with
-pydantic 2 and every other extra; boto3 comes from the runtime). List the current ones with
-`aws lambda list-layer-versions --layer-name arn:aws:lambda:REGION:017000801446:layer:
-AWSLambdaPowertoolsPythonV3-python314-arm64` and override with `-c powertoolsLayerVersion=N`."""
+POWERTOOLS_VERSION = "3.37.0"
+"""The Powertools release the function is tested with (the dev virtualenv's). Its official
+layer is found through the public SSM parameter Powertools publishes in every region,
+`/aws/service/powertools/python/<arch>/<runtime>/<version>` (and `/latest`), resolved by
+CloudFormation at deploy time: no layer number to guess per region. Override with
+`-c powertoolsVersion=X.Y.Z` (or `latest`), or name a layer version outright with
+`-c powertoolsLayerVersion=N`."""
 
 SERVICE_NAME = "orders-api"
 """Powertools' service name: the `service` dimension of the handler's metrics and logs."""
@@ -48,7 +53,9 @@ _RETENTION = {
 @dataclass(frozen=True, slots=True)
 class InfraConfig:
     settings: DeploymentSettings = DEFAULT_SETTINGS
-    powertools_layer_version: int = POWERTOOLS_LAYER_VERSION
+    powertools_version: str = POWERTOOLS_VERSION
+    powertools_layer_version: int | None = None
+    """A layer version number to use instead of the SSM parameter's."""
     bootstrap_qualifier: str = DefaultStackSynthesizer.DEFAULT_QUALIFIER
     """The `cdk bootstrap` qualifier; its roles are the only ones operators may assume."""
     account: str | None = None
@@ -85,8 +92,20 @@ class InfraConfig:
         return _RETENTION[days]
 
     @property
-    def powertools_layer_arn(self) -> str:
-        """The official layer for this region, runtime and architecture."""
+    def powertools_layer_parameter(self) -> str:
+        """The public SSM parameter holding the official layer's ARN for this region, runtime,
+        architecture and Powertools version (Powertools' `update_ssm` release workflow)."""
+        function = self.settings.function
+        return (
+            f"/aws/service/powertools/python/{function.architecture}/{function.runtime}/"
+            f"{self.powertools_version}"
+        )
+
+    @property
+    def powertools_layer_arn(self) -> str | None:
+        """The official layer's ARN when a layer version was named; None: use the parameter."""
+        if self.powertools_layer_version is None:
+            return None
         runtime = self.settings.function.runtime.replace(".", "")  # python3.14 -> python314
         architecture = self.settings.function.architecture
         return (
@@ -101,7 +120,9 @@ class InfraConfig:
     ) -> InfraConfig:
         """Defaults, overridden by these CDK context keys when given:
 
-        `region`, `alarmEmail`, `monthlyBudgetUsd`, `powertoolsLayerVersion`.
+        `region`, `alarmEmail`, `monthlyBudgetUsd`, `powertoolsVersion`,
+        `powertoolsLayerVersion`, `reservedConcurrency` (0: none reserved, for a new account
+        whose concurrency limit leaves no room to reserve).
         """
         settings = DEFAULT_SETTINGS
         if (region := context("region")) is not None:
@@ -112,11 +133,15 @@ class InfraConfig:
         if (budget := context("monthlyBudgetUsd")) is not None:
             observability = replace(observability, monthly_budget_usd=int(budget))
         settings = replace(settings, observability=observability)
+        if (reserved := context("reservedConcurrency")) is not None:
+            if int(reserved) < 0:
+                raise ValueError("reservedConcurrency is a count of executions, 0 for none")
+            function = replace(settings.function, reserved_concurrency=int(reserved))
+            settings = replace(settings, function=function)
         layer_version = context("powertoolsLayerVersion")
         return cls(
             settings=settings,
-            powertools_layer_version=(
-                POWERTOOLS_LAYER_VERSION if layer_version is None else int(layer_version)
-            ),
+            powertools_version=str(context("powertoolsVersion") or POWERTOOLS_VERSION),
+            powertools_layer_version=None if layer_version is None else int(layer_version),
             account=account,
         )

@@ -12,6 +12,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.asset import HANDLER
@@ -51,9 +52,10 @@ class OrderFunctions(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         settings = config.settings.function
-        powertools = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", config.powertools_layer_arn
+        layer_arn = config.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
+            self, config.powertools_layer_parameter
         )
+        powertools = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", layer_arn)
         runtime = lambda_.Runtime(settings.runtime, lambda_.RuntimeFamily.PYTHON)
         self.functions: dict[FunctionName, lambda_.Function] = {}
         self.log_groups: dict[FunctionName, logs.LogGroup] = {}
@@ -98,7 +100,8 @@ class OrderFunctions(Construct):
                 layers=[powertools],
                 memory_size=settings.memory_mb,
                 timeout=Duration.seconds(settings.timeout_seconds),
-                reserved_concurrent_executions=settings.reserved_concurrency,
+                # 0: none reserved (-c reservedConcurrency=0), for an account with no room.
+                reserved_concurrent_executions=settings.reserved_concurrency or None,
                 role=role,
                 log_group=log_group,
                 tracing=(

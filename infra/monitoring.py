@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_budgets as budgets
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -85,12 +85,30 @@ class Monitoring(Construct):
             pending_window=Duration.days(7),
             removal_policy=RemovalPolicy.DESTROY,
         )
-        publishers = [
-            iam.ServicePrincipal("cloudwatch.amazonaws.com"),
-            iam.ServicePrincipal("budgets.amazonaws.com"),
-        ]
-        for publisher in publishers:
-            self.key.grant(publisher, "kms:Decrypt", "kms:GenerateDataKey*")
+        # Each service may use the key for this account's own alarms and budgets only (the
+        # confused-deputy conditions AWS recommends for service principals).
+        publishers = {
+            "cloudwatch.amazonaws.com": stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name="*",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            ),
+            "budgets.amazonaws.com": f"arn:{Aws.PARTITION}:budgets::{Aws.ACCOUNT_ID}:*",
+        }
+        for service, source_arn in publishers.items():
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"Publish{service.split('.')[0].capitalize()}",
+                    principals=[iam.ServicePrincipal(service)],
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                        "ArnLike": {"aws:SourceArn": source_arn},
+                    },
+                )
+            )
         self.topic = sns.Topic(
             self,
             "AlarmTopic",

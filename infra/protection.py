@@ -9,7 +9,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
-from infra.config import InfraConfig
+from infra.config import PROJECT_TAGS, InfraConfig
 from orders_api.deployment.waf_policy import (
     DEFAULT_POLICY,
     WafPolicy,
@@ -46,8 +46,13 @@ class WebAcl(Construct):
             metric_prefix=config.stack_name,
             ip_set_arns=ip_set_arns,
         )
+        # A CfnResource is not reached by Tags.of(stack): the project's tags are named here.
+        tags = [{"Key": key, "Value": value} for key, value in PROJECT_TAGS.items()]
         self.web_acl = CfnResource(
-            self, "WebAcl", type="AWS::WAFv2::WebACL", properties=self.properties
+            self,
+            "WebAcl",
+            type="AWS::WAFv2::WebACL",
+            properties={**self.properties, "Tags": tags},
         )
         self.web_acl_arn = self.web_acl.get_att("Arn").to_string()
         self.association = wafv2.CfnWebACLAssociation(

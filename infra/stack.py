@@ -16,7 +16,7 @@ from infra.api import OrdersRestApi
 from infra.asset import stage_runtime_package
 from infra.auth import UserDirectory
 from infra.compliance import skip_checkov
-from infra.config import InfraConfig
+from infra.config import PROJECT_TAGS, InfraConfig
 from infra.functions import OrderFunctions
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.protection import WebAcl
@@ -40,7 +40,8 @@ class OrdersApiStack(Stack):
             env=Environment(account=config.account, region=config.region),
             termination_protection=False,
         )
-        Tags.of(self).add("application", "orders-api")
+        for key, value in PROJECT_TAGS.items():
+            Tags.of(self).add(key, value)
         staged = stage_runtime_package(
             asset_directory or Path(tempfile.mkdtemp(prefix="orders-api-asset-"))
         )
@@ -86,6 +87,7 @@ class OrdersApiStack(Stack):
                 api.execution_logs,
                 protection.log_group,
             ],
+            user_pool_arn=auth.user_pool.user_pool_arn,
             alarm_name_prefix=monitoring.alarm_name_prefix,
             dashboard_name=monitoring.dashboard_name,
             web_acl_arn=protection.web_acl_arn,

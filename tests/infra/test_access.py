@@ -6,7 +6,7 @@ from typing import Any
 
 from synthesized import Synthesis
 
-from infra.access import BOOTSTRAP_ROLES, ORDER_WRITE_ACTIONS
+from infra.access import BOOTSTRAP_ROLES, CUSTOMER_ADMIN_ACTIONS, ORDER_WRITE_ACTIONS
 
 
 def _statements(synthesis: Synthesis) -> dict[str, dict[str, Any]]:
@@ -95,3 +95,22 @@ def test_operators_may_describe_the_table_but_never_write_orders(synthesis: Synt
         if statement["Effect"] == "Allow":
             for action in _actions(statement):
                 assert not action.startswith("dynamodb:") or action.startswith("dynamodb:Describe")
+
+
+def test_operators_may_create_customers_as_the_readme_says_and_nothing_more(
+    synthesis: Synthesis,
+) -> None:
+    # `orders-api users create` calls AdminCreateUser then AdminSetUserPassword.
+    statement = _statements(synthesis)["CreateCustomers"]
+    assert sorted(_actions(statement)) == sorted(CUSTOMER_ADMIN_ACTIONS)
+    pool = synthesis.logical_id(synthesis.stack.auth.user_pool)
+    assert statement["Resource"] == {"Fn::GetAtt": [pool, "Arn"]}
+    everything = [action for s in _statements(synthesis).values() for action in _actions(s)]
+    cognito = {action for action in everything if action.startswith("cognito-idp:")}
+    assert cognito == set(CUSTOMER_ADMIN_ACTIONS), "no deletion, no sign-in, no token"
+
+
+def test_operators_can_list_log_groups_before_reading_one(synthesis: Synthesis) -> None:
+    statement = _statements(synthesis)["ListLogGroups"]
+    assert _actions(statement) == ["logs:DescribeLogGroups"]
+    assert ":log-group:*" in str(statement["Resource"])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from synthesized import Synthesis
 
-from infra.config import POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_LAYER_VERSION
+from infra.config import POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_VERSION, InfraConfig
 from infra.functions import route_functions
 from orders_api.deployment.cors_policy import API_CORS
 from orders_api.deployment.routes import ROUTES
@@ -47,15 +49,38 @@ def test_functions_run_python_on_arm64_with_memory_timeout_and_concurrency_cap_f
         assert properties["Handler"] == "orders_api.function.handler.lambda_handler"
 
 
-def test_functions_use_the_official_powertools_layer_for_their_region_and_architecture(
+def test_functions_take_the_official_layer_from_powertools_public_ssm_parameter(
     synthesis: Synthesis,
 ) -> None:
-    expected = (
-        f"arn:aws:lambda:{DEFAULT_SETTINGS.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-python314-arm64:{POWERTOOLS_LAYER_VERSION}"
-    )
+    # Powertools publishes /aws/service/powertools/python/<arch>/<runtime>/<version> in every
+    # region (its update_ssm release workflow): CloudFormation resolves it at deploy time.
+    name = f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"
+    parameters = {
+        key: parameter
+        for key, parameter in synthesis.template["Parameters"].items()
+        if parameter.get("Default") == name
+    }
+    assert [parameter["Type"] for parameter in parameters.values()] == [
+        "AWS::SSM::Parameter::Value<String>"
+    ]
+    (key,) = parameters
     for function in _functions(synthesis).values():
-        assert function["Properties"]["Layers"] == [expected]
+        assert function["Properties"]["Layers"] == [{"Ref": key}]
+
+
+def test_a_named_layer_version_replaces_the_parameter() -> None:
+    config = InfraConfig.from_context({"powertoolsLayerVersion": "41"}.get)
+    assert config.powertools_layer_arn == (
+        f"arn:aws:lambda:{DEFAULT_SETTINGS.region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        "AWSLambdaPowertoolsPythonV3-python314-arm64:41"
+    )
+
+
+def test_an_account_with_no_room_can_deploy_without_reserved_concurrency() -> None:
+    config = InfraConfig.from_context({"reservedConcurrency": "0"}.get)
+    assert config.settings.function.reserved_concurrency == 0
+    with pytest.raises(ValueError, match="reservedConcurrency"):
+        InfraConfig.from_context({"reservedConcurrency": "-1"}.get)
 
 
 def test_functions_find_the_table_powertools_and_cors_settings_in_their_environment(
@@ -108,10 +133,30 @@ def test_each_role_may_do_exactly_its_one_table_action_and_write_its_own_logs(
 def test_no_role_or_group_gets_a_managed_or_attached_policy_beyond_its_own(
     synthesis: Synthesis,
 ) -> None:
-    for role in synthesis.resources("AWS::IAM::Role").values():
+    account_role = synthesis.logical_id(
+        synthesis.stack.api.node.find_child("CloudWatchRole")  # type: ignore[arg-type]
+    )
+    for logical_id, role in synthesis.resources("AWS::IAM::Role").items():
+        if logical_id == account_role:
+            # The region's API Gateway account setting: AWS's documented policy, see the next test.
+            continue
         assert "ManagedPolicyArns" not in role["Properties"]
     # Function roles carry their inline policy only: no separate policy resource is attached.
     assert synthesis.resources("AWS::IAM::Policy") == {}
+
+
+def test_the_api_gateway_logging_role_may_write_every_apis_logs_as_aws_documents(
+    synthesis: Synthesis,
+) -> None:
+    # The region's one account setting serves every REST API: a role narrowed to
+    # API-Gateway-Execution-Logs_* never delivered this API's access logs, nor other APIs'.
+    role = synthesis.template["Resources"][
+        synthesis.logical_id(synthesis.stack.api.node.find_child("CloudWatchRole"))  # type: ignore[arg-type]
+    ]
+    (policy,) = role["Properties"]["ManagedPolicyArns"]
+    assert "service-role/AmazonAPIGatewayPushToCloudWatchLogs" in json.dumps(policy)
+    account = synthesis.only("AWS::ApiGateway::Account")
+    assert "CloudWatchRoleArn" in account["Properties"]
 
 
 def test_each_function_logs_to_its_own_group_with_the_configured_retention(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import ArnFormat
 from synthesized import Synthesis
 
@@ -161,3 +163,17 @@ def test_the_budget_is_created_after_the_topic_policy_that_lets_it_publish(
     (policy_id,) = synthesis.resources("AWS::SNS::TopicPolicy")
     budget = synthesis.only("AWS::Budgets::Budget")
     assert policy_id in budget.get("DependsOn", [])
+
+
+def test_the_services_may_use_the_key_for_this_accounts_alarms_and_budgets_only(
+    synthesis: Synthesis,
+) -> None:
+    key_policy = synthesis.only("AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    for statement in key_policy:
+        if "Service" not in statement.get("Principal", {}):
+            continue
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        source = json.dumps(condition["ArnLike"]["aws:SourceArn"])
+        service = statement["Principal"]["Service"].split(".")[0]
+        assert f":{service}:" in source or f"{service}::" in source

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from synthesized import Synthesis
 
-from infra.config import InfraConfig
+from infra.config import PROJECT_TAGS, InfraConfig
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 from orders_api.deployment.waf_policy import DEFAULT_POLICY, render_web_acl
 
@@ -14,8 +14,18 @@ def test_the_web_acl_is_exactly_the_rendered_shared_policy(synthesis: Synthesis)
     expected = render_web_acl(
         DEFAULT_POLICY, name=config.web_acl_name, metric_prefix=config.stack_name
     )
-    assert synthesis.only("AWS::WAFv2::WebACL")["Properties"] == expected
+    properties = synthesis.only("AWS::WAFv2::WebACL")["Properties"]
+    assert {key: value for key, value in properties.items() if key != "Tags"} == expected
     assert expected["Scope"] == "REGIONAL"
+
+
+def test_the_web_acl_carries_the_projects_tags_like_every_taggable_resource(
+    synthesis: Synthesis,
+) -> None:
+    tags = synthesis.only("AWS::WAFv2::WebACL")["Properties"]["Tags"]
+    assert {tag["Key"]: tag["Value"] for tag in tags} == PROJECT_TAGS
+    table = synthesis.only("AWS::DynamoDB::Table")["Properties"]["Tags"]
+    assert {tag["Key"]: tag["Value"] for tag in table}.items() >= PROJECT_TAGS.items()
 
 
 def test_the_web_acl_is_associated_with_the_api_stage(synthesis: Synthesis) -> None:

@@ -48,11 +48,13 @@ MAX_BASE_WCU = 1500
 BODY_INSPECTION_LIMITS_KB = (16, 32, 48, 64)
 """What `AssociationConfig` offers for API Gateway; 16 KB is the default and costs nothing extra."""
 
-NAME_PATTERN = re.compile(r"^[\w\-]{1,128}$")
+# The patterns of AWS WAF's own service model (wafv2's EntityName, MetricName and
+# CustomHTTPHeaderName shapes), ASCII as AWS's Java regular expressions read `\w`.
+NAME_PATTERN = re.compile(r"^[\w\-]{1,128}$", re.ASCII)
 """Rule names, web ACL names and custom response body keys."""
-METRIC_NAME_PATTERN = re.compile(r"^[\w#:.\-/]{1,255}$")
+METRIC_NAME_PATTERN = re.compile(r"^[\w#:.\-/]{1,255}$", re.ASCII)
 RESERVED_METRIC_NAMES = frozenset({"All", "Default_Action"})
-HEADER_NAME_PATTERN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$")
+HEADER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9._$-]{1,64}$")
 
 JSON_CONTENT_TYPE: Literal["APPLICATION_JSON"] = "APPLICATION_JSON"
 CONTENT_TYPES = frozenset({"TEXT_PLAIN", "TEXT_HTML", JSON_CONTENT_TYPE})
@@ -338,10 +340,10 @@ def validate(policy: WafPolicy) -> None:
     _require(len(set(priorities)) == len(priorities), f"priorities must be unique: {priorities}")
     for rule in rules:
         _require(rule.priority >= 0, f"{rule.name}: priority must not be negative")
-        _require(bool(NAME_PATTERN.match(rule.name)), f"invalid rule name {rule.name!r}")
+        _require(bool(NAME_PATTERN.fullmatch(rule.name)), f"invalid rule name {rule.name!r}")
     _validate_rate_rule(policy.rate_rule, policy.response_bodies)
     for key, body in policy.response_bodies.items():
-        _require(bool(NAME_PATTERN.match(key)), f"invalid custom response body key {key!r}")
+        _require(bool(NAME_PATTERN.fullmatch(key)), f"invalid custom response body key {key!r}")
         _require(body.content_type in CONTENT_TYPES, f"{key}: bad content type")
         _require(1 <= len(body.content) <= 10240, f"{key}: content must be 1-10240 characters")
     for ip_list, action in ((policy.allow_list, Action.ALLOW), (policy.deny_list, Action.BLOCK)):
@@ -375,7 +377,9 @@ def _validate_rate_rule(rule: RateRule, bodies: Mapping[str, ResponseBody]) -> N
     else:
         _require(rule.forwarded_ip is None, "a forwarded-IP config needs FORWARDED_IP")
     if rule.forwarded_ip is not None:
-        _require(bool(HEADER_NAME_PATTERN.match(rule.forwarded_ip.header_name)), "bad header name")
+        _require(
+            bool(HEADER_NAME_PATTERN.fullmatch(rule.forwarded_ip.header_name)), "bad header name"
+        )
     response = rule.response
     if response is not None:
         _require(rule.action is Action.BLOCK, "only a Block action has a custom response")
@@ -387,7 +391,7 @@ def _validate_rate_rule(rule: RateRule, bodies: Mapping[str, ResponseBody]) -> N
         header_names = [name.lower() for name, _ in response.headers]
         _require(len(set(header_names)) == len(header_names), "duplicate response headers")
         for name, value in response.headers:
-            _require(bool(HEADER_NAME_PATTERN.match(name)), f"bad header name {name!r}")
+            _require(bool(HEADER_NAME_PATTERN.fullmatch(name)), f"bad header name {name!r}")
             _require(name.lower() != "content-type", "content-type comes from the body")
             _require(1 <= len(value) <= 255, f"{name}: value must be 1-255 characters")
 
@@ -410,7 +414,7 @@ def render_web_acl(
     needed only for non-empty lists, whose IPSets `render_ip_sets` describes.
     """
     validate(policy)
-    _require(bool(NAME_PATTERN.match(name)), f"invalid web ACL name {name!r}")
+    _require(bool(NAME_PATTERN.fullmatch(name)), f"invalid web ACL name {name!r}")
     arns = ip_set_arns or {}
     properties: dict[str, Any] = {
         "Name": name,
@@ -520,7 +524,8 @@ def _block_settings(rule: RateRule) -> dict[str, Any]:
 def _visibility(metric_prefix: str, suffix: str) -> dict[str, Any]:
     metric_name = f"{metric_prefix}{suffix}"
     _require(
-        bool(METRIC_NAME_PATTERN.match(metric_name)) and metric_name not in RESERVED_METRIC_NAMES,
+        bool(METRIC_NAME_PATTERN.fullmatch(metric_name))
+        and metric_name not in RESERVED_METRIC_NAMES,
         f"invalid metric name {metric_name!r}",
     )
     return {

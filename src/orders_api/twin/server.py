@@ -90,8 +90,8 @@ class TwinApp:
             return  # the client left mid-body: API Gateway never invokes for half a request
         body, too_large = read
         if too_large:
-            rejected = self._gateway.answer_before_routing(self._too_large)
-            await _send(send, self._with_cors(_request(scope, b""), rejected))
+            # As deployed: API Gateway's 413 cannot be customised, so it has no CORS headers.
+            await _send(send, self._gateway.answer_before_routing(self._too_large))
             return
         request = _request(scope, body)
         loop = asyncio.get_running_loop()

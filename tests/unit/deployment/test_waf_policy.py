@@ -278,3 +278,25 @@ def test_counting_rules_of_a_managed_group_renders_rule_action_overrides() -> No
 
 def test_rendering_is_pure_and_json_serialisable() -> None:
     assert json.dumps(render(), sort_keys=True) == json.dumps(render(), sort_keys=True)
+
+
+@pytest.mark.parametrize("name", ["Règle", "rule\n", "ルール", "rule name"])
+def test_names_aws_waf_refuses_are_refused_here(name: str) -> None:
+    # AWS's EntityName pattern ^[\w\-]+$ is ASCII (Java's \w); Python's \w is not, and `$` took
+    # a trailing newline.
+    with pytest.raises(PolicyError):
+        render_web_acl(DEFAULT_POLICY, name=name, metric_prefix="OrdersApi")
+
+
+@pytest.mark.parametrize("header", ["X Forwarded", "X-Forwarded-For\n", "Ünïcode", "x:y"])
+def test_header_names_outside_aws_s_pattern_are_refused(header: str) -> None:
+    policy = replace(
+        DEFAULT_POLICY,
+        rate_rule=replace(
+            DEFAULT_POLICY.rate_rule,
+            aggregate_key=AggregateKey.FORWARDED_IP,
+            forwarded_ip=ForwardedIp(header, Fallback.MATCH),
+        ),
+    )
+    with pytest.raises(PolicyError):
+        validate(policy)

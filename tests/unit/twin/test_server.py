@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from orders_api.deployment.gateway_responses import DEPLOYED_TYPES
 from orders_api.twin.apigateway.authorizer import UNAUTHORIZED, AuthorizerDenied
 from orders_api.twin.apigateway.cors import ApiCors
 from orders_api.twin.apigateway.gateway import Gateway
@@ -213,3 +214,16 @@ def test_every_preflight_answer_carries_one_request_id(block: bool) -> None:
 
     assert status == (403 if block else 204)
     assert [name for name, _ in headers].count("x-amzn-requestid") == 1
+
+
+def test_the_413_carries_no_cors_header_as_api_gateway_cannot_customise_it() -> None:
+    status, headers, _ = answer(
+        front(max_body_bytes=10),
+        "POST",
+        "/prod/orders",
+        {"Origin": "http://localhost:5173"},
+        body=b"x" * 11,
+    )
+    assert status == 413
+    assert not [name for name, _ in headers if name.startswith("access-control-")]
+    assert "REQUEST_TOO_LARGE" not in DEPLOYED_TYPES

@@ -156,13 +156,16 @@ def _header_maps(
             multi[lower].append(value)
         else:
             multi[lower] = [value]
-    forwarded = multi.get("x-forwarded-for")
-    multi["x-forwarded-for"] = [
+    forwarded = multi.pop("x-forwarded-for", None)
+    for added in ("x-forwarded-proto", "x-forwarded-port", "x-amzn-trace-id"):
+        multi.pop(added, None)
+    # The headers API Gateway sets itself, spelled as it spells them (the AWS sample events).
+    multi["X-Forwarded-For"] = [
         f"{', '.join(forwarded)}, {request.client_ip}" if forwarded else request.client_ip
     ]
-    multi["x-forwarded-proto"] = [api.scheme]
-    multi["x-forwarded-port"] = [api.protocol_port]
-    multi["x-amzn-trace-id"] = [invocation.trace_id]
+    multi["X-Forwarded-Proto"] = [api.scheme]
+    multi["X-Forwarded-Port"] = [api.protocol_port]
+    multi["X-Amzn-Trace-Id"] = [invocation.trace_id]
     return {name: values[-1] for name, values in multi.items()}, multi
 
 

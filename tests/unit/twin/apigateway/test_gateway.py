@@ -173,12 +173,17 @@ def test_repeated_headers_keep_every_value_in_multi_value_headers_and_the_last_i
     assert event["headers"]["x-tag"] == "two"
 
 
-def test_the_gateway_adds_forwarding_and_trace_headers() -> None:
-    headers = (("Authorization", "good-token"), ("X-Forwarded-For", "203.0.113.9"))
+def test_the_gateway_adds_forwarding_and_trace_headers_spelled_as_aws_spells_them() -> None:
+    headers = (("Authorization", "good-token"), ("x-forwarded-for", "203.0.113.9"))
     event = event_for(request(headers=headers))
-    assert event["headers"]["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
-    assert event["headers"]["x-forwarded-port"] == "3000"
-    assert event["headers"]["x-amzn-trace-id"].startswith("Root=1-")
+    real = json.loads((EVENTS / "post_orders.json").read_text())["headers"]
+    added = ("X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Amzn-Trace-Id")
+    assert set(added) <= set(real), "AWS's sample event spells them so"
+    assert set(added) <= set(event["headers"])
+    assert event["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    assert event["headers"]["X-Forwarded-Port"] == "3000"
+    assert event["headers"]["X-Amzn-Trace-Id"].startswith("Root=1-")
+    assert "x-forwarded-for" not in event["headers"]
 
 
 def test_query_strings_are_decoded_with_the_last_value_single_and_all_values_multi() -> None:
