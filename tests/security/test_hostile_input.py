@@ -12,7 +12,6 @@ records what it sent and what came back in test-artifacts/reliability.json.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import resource
@@ -39,6 +38,7 @@ from orders_api.twin.cognito.protocol import TARGET_PREFIX
 from orders_api.twin.run import load_function
 from orders_api.twin.server import TwinApp
 from orders_api.twin.waf.engine import WafEngine
+from tests.asgi import exchange, whole
 from tests.e2e.reliability.report import record, scaled
 from tests.fake_issuer import NOW, Clock, FakeIssuer, new_rsa_key
 from tests.fakes import FakeLambdaContext, post_event
@@ -166,16 +166,7 @@ def _status_of(app: TwinApp, method: str, path: str, headers: list[Any], body: b
         "headers": [(b"content-length", str(len(body)).encode()), *headers],
         "client": ("127.0.0.1", 50000),
     }
-    incoming = iter([{"type": "http.request", "body": body, "more_body": False}])
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return next(incoming)
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
+    sent = exchange(app, scope, whole(body))
     return int(sent[0]["status"])
 
 

@@ -9,7 +9,6 @@ reports it with the command.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections import Counter, defaultdict
@@ -30,6 +29,7 @@ from orders_api.twin.run import load_function
 from orders_api.twin.server import TwinApp
 from orders_api.twin.waf.decision import Decision
 from orders_api.twin.waf.engine import WafEngine
+from tests.asgi import exchange, whole
 from tests.e2e.reliability.report import record
 from tests.fake_issuer import NOW, Clock, FakeIssuer, new_rsa_key
 from tests.security.outside_corpora import (
@@ -102,17 +102,8 @@ def send(front: tuple[TwinApp, RecordingWebAcl, str], sample: Sample) -> tuple[i
         "headers": headers,
         "client": ("203.0.113.7", 50000),
     }
-    incoming = iter([{"type": "http.request", "body": body, "more_body": False}])
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return next(incoming)
-
-    async def send_message(message: dict[str, Any]) -> None:
-        sent.append(message)
-
     web_acl.last = None
-    asyncio.run(app(scope, receive, send_message))
+    sent = exchange(app, scope, whole(body))
     status = int(sent[0]["status"])
     raw = sent[1].get("body", b"")
     try:

@@ -4,7 +4,6 @@ or the gateway."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -16,6 +15,7 @@ from orders_api.twin.apigateway.cors import ApiCors
 from orders_api.twin.apigateway.gateway import Gateway
 from orders_api.twin.http import HttpRequest, HttpResponse
 from orders_api.twin.server import TwinApp
+from tests.asgi import exchange, whole
 
 ORDER_BODY = b'{"items":[{"sku":"MUG-01","quantity":2}]}'
 
@@ -51,20 +51,10 @@ def drive(
         "headers": [(b"host", b"127.0.0.1:3000"), *headers],
         "client": ("127.0.0.1", 50000),
     }
-    incoming = iter(messages)
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return next(incoming)
-
-    async def send(message: Any) -> None:
-        sent.append(message)
-
     try:
-        asyncio.run(app(scope, receive, send))
+        return exchange(app, scope, messages)
     finally:
         app.close()
-    return sent
 
 
 def post_orders(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -132,8 +122,7 @@ def answer(
     """One request through the app, whole; its status, headers (names lower-cased) and body."""
     wire_headers = [(b"content-length", str(len(body)).encode())]
     wire_headers += [(name.encode(), value.encode()) for name, value in (headers or {}).items()]
-    whole = [{"type": "http.request", "body": body, "more_body": False}]
-    start, content = drive(app, method, path, whole, wire_headers)
+    start, content = drive(app, method, path, whole(body), wire_headers)
     response_headers = [(name.decode().lower(), value.decode()) for name, value in start["headers"]]
     return start["status"], response_headers, content["body"]
 
