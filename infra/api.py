@@ -14,20 +14,16 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from pydantic import BaseModel
 
 from infra.compliance import acknowledge_nag, skip_checkov
 from infra.config import InfraConfig
-from infra.request_model import draft4_schema
 from orders_api.deployment.cors_policy import API_CORS, CorsPolicy
 from orders_api.deployment.gateway_responses import DEPLOYED_TYPES
+from orders_api.deployment.request_models import BODY_MODELS, draft4_schema
 from orders_api.deployment.routes import ROUTES, FunctionName, Route
-from orders_api.domain import NewOrder
 
 JSON = "application/json"
 
-BODY_MODELS: dict[tuple[str, str], type[BaseModel]] = {("POST", "/orders"): NewOrder}
-"""The body model of each route that takes one; API Gateway refuses other bodies with 400."""
 
 ERROR_BODY = '{"message":$context.error.messageString}'
 """The body of every response API Gateway makes itself; `messageString` is already quoted."""

@@ -119,6 +119,10 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
         201: {"placed": _example("The new order", order)},
         200: {"order": _example("The order (a replay of the first POST, for POST)", order)},
         400: {
+            "invalidBody": _example(
+                "The body breaks the request model (API Gateway's validator, before the function)",
+                _body_of(gateway_responses.INVALID_REQUEST_BODY),
+            ),
             "malformedJson": _example("The body is not JSON", _error(responses.NOT_JSON)),
             "badIdempotencyKey": _example(
                 "An Idempotency-Key outside 1-128 printable ASCII",

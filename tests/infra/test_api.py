@@ -10,8 +10,8 @@ from typing import Any
 from synthesized import Synthesis
 
 from infra.api import ERROR_BODY, GATEWAY_RESPONSES, preflight_allow_headers
-from infra.request_model import draft4_schema
 from orders_api.deployment.cors_policy import API_CORS
+from orders_api.deployment.request_models import draft4_schema
 from orders_api.deployment.routes import ROUTES
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 from orders_api.domain import NewOrder

@@ -138,6 +138,11 @@ def _advice(error: ApiError) -> str:
         return " (log in again with `orders-api login EMAIL`)"
     if error.status == 403 and error.message == "Forbidden":
         return WAF_BLOCK_ADVICE
+    if error.status == 400 and error.message == "Invalid request body":
+        return (
+            " (API Gateway's request model refused the order: SKUs are upper-case letters, "
+            "digits and dashes, quantities 1-999, a note at most 500 characters)"
+        )
     if error.status == 429:
         wait = error.retry_after_seconds
         return f" (rate limited: retry in {wait} s)" if wait is not None else " (rate limited)"

@@ -54,6 +54,8 @@ FORBIDDEN = _json("DEFAULT_4XX", 403, "ForbiddenException", "Forbidden")
 """A path outside any deployed stage."""
 WAF_FILTERED = _json("WAF_FILTERED", 403, "ForbiddenException", "Forbidden")
 """A web ACL's Block action without a custom response."""
+INVALID_REQUEST_BODY = _json("BAD_REQUEST_BODY", 400, "BadRequestException", "Invalid request body")
+"""The request validator refused the body: it breaks the route's request model."""
 INTERNAL_SERVER_ERROR = _json(
     "DEFAULT_5XX", 502, "InternalServerErrorException", "Internal server error"
 )
@@ -102,6 +104,7 @@ TWIN_ANSWERS: tuple[GatewayResponse, ...] = (
     MISSING_AUTHENTICATION_TOKEN,
     FORBIDDEN,
     WAF_FILTERED,
+    INVALID_REQUEST_BODY,
     INTERNAL_SERVER_ERROR,
 )
 """The JSON answers the twin gives itself; each falls under a deployed type."""

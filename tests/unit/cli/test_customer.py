@@ -59,3 +59,8 @@ def test_an_order_is_shown_as_inert_text() -> None:
     shown = customer.shown("Gift \x1b[2J\x07 [bold]wrap[/bold]\nplease \x9b")
     assert shown.plain == "Gift \\x1b[2J\\x07 [bold]wrap[/bold]\nplease \\x9b"
     assert shown.spans == [], "no markup was read into it"
+
+
+def test_a_body_the_request_model_refuses_says_what_the_model_wants() -> None:
+    advice = customer._advice(ApiError(400, {"message": "Invalid request body"}))
+    assert "SKUs are upper-case" in advice

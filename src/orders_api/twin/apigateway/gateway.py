@@ -6,7 +6,9 @@ The web ACL, the payload limit and CORS preflights are answered in front of it
 1. the stage and the route: no stage gets 403 Forbidden, no route 403 Missing Authentication
    Token;
 2. the Cognito authorizer: its 401 when it refuses;
-3. the function, with the proxy event (payload 1.0) and a context; an exception or a malformed
+3. the request validator: a body that breaks the route's deployed request model gets 400
+   Invalid request body;
+4. the function, with the proxy event (payload 1.0) and a context; an exception or a malformed
    result gets 502 Internal server error.
 
 Every response carries `x-amzn-RequestId`; API Gateway's own errors (the table in
@@ -36,6 +38,7 @@ from orders_api.twin.apigateway.proxy import (
     new_invocation,
     response_from_result,
 )
+from orders_api.twin.apigateway.request_validator import RequestValidator
 from orders_api.twin.apigateway.routing import RouteTable, stage_relative
 from orders_api.twin.awslambda.context import FunctionIdentity, LambdaHandler
 from orders_api.twin.http import HttpRequest, HttpResponse
@@ -59,6 +62,7 @@ MISSING_AUTHENTICATION_TOKEN = HttpResponse.from_gateway(
     gateway_responses.MISSING_AUTHENTICATION_TOKEN
 )
 INTERNAL_SERVER_ERROR = HttpResponse.from_gateway(gateway_responses.INTERNAL_SERVER_ERROR)
+INVALID_REQUEST_BODY = HttpResponse.from_gateway(gateway_responses.INVALID_REQUEST_BODY)
 
 
 def _with_request_id(response: HttpResponse, request_id: str) -> HttpResponse:
@@ -100,6 +104,7 @@ class Gateway:
             for route in routes
         }
         self._clock = clock
+        self._validator = RequestValidator()
 
     @property
     def stage(self) -> str:
@@ -131,6 +136,8 @@ class Gateway:
             )
         except AuthorizerDenied as denied:
             return denied.response
+        if not self._validator.accepts(match.route.method, match.route.resource, request):
+            return INVALID_REQUEST_BODY
         event = build_event(
             request, match, stage_path, self._api, replace(invocation, claims=claims)
         )

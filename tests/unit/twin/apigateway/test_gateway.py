@@ -120,7 +120,15 @@ def test_the_event_has_the_same_shape_as_a_real_api_gateway_event() -> None:
         request(),
         request("GET", f"/prod/orders/{ORDER_ID}", body=b""),
         request("GET", f"/prod/orders/{ORDER_ID}", query="a=1&a=2&b=&c", body=b""),
-        request(body=b"\xff\xfe binary"),
+        # Not JSON, so no request model applies: the body reaches the function, base64-encoded.
+        request(
+            headers=(
+                ("Host", "127.0.0.1:3000"),
+                ("Content-Type", "application/octet-stream"),
+                ("Authorization", "good-token"),
+            ),
+            body=b"\xff\xfe binary",
+        ),
         request(headers=(("Authorization", "good-token"),)),
     ],
     ids=["post", "get", "query-strings", "binary-body", "few-headers"],
@@ -187,7 +195,14 @@ def test_the_gateway_adds_forwarding_and_trace_headers_spelled_as_aws_spells_the
 
 
 def test_query_strings_are_decoded_with_the_last_value_single_and_all_values_multi() -> None:
-    event = event_for(request(query="tag=a%20b&tag=c&empty=&bare&plus=1+1", body=b""))
+    event = event_for(
+        request(
+            "GET",
+            f"/prod/orders/{ORDER_ID}",
+            query="tag=a%20b&tag=c&empty=&bare&plus=1+1",
+            body=b"",
+        )
+    )
     assert event["multiValueQueryStringParameters"] == {
         "tag": ["a b", "c"],
         "empty": [""],
@@ -198,9 +213,11 @@ def test_query_strings_are_decoded_with_the_last_value_single_and_all_values_mul
 
 
 def test_a_utf8_body_is_text_and_a_binary_body_is_base64() -> None:
-    text = event_for(request(body='{"note":"café"}'.encode()))
+    # Plain text: no request model applies, so any body reaches the function.
+    headers = (("Content-Type", "text/plain"), ("Authorization", "good-token"))
+    text = event_for(request(headers=headers, body='{"note":"café"}'.encode()))
     assert (text["body"], text["isBase64Encoded"]) == ('{"note":"café"}', False)
-    binary = event_for(request(body=b"\xff\x00\x01"))
+    binary = event_for(request(headers=headers, body=b"\xff\x00\x01"))
     assert binary["isBase64Encoded"] is True
     assert base64.b64decode(binary["body"]) == b"\xff\x00\x01"
 
@@ -383,3 +400,44 @@ def test_the_authorizer_checks_the_authorization_value_the_function_is_given(
     for event in function.events:
         by_name = {name.lower(): value for name, value in event["headers"].items()}
         assert by_name["authorization"] == "good-token"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"items": []}',
+        b'{"items": [{"sku": "MUG-01", "quantity": 1}], "customerId": "mallory"}',
+        b'{"items": [{"sku": "mug", "quantity": 1}]}',
+        b"not json",
+        b"",
+    ],
+    ids=["no items", "unknown field", "bad sku", "not json", "empty"],
+)
+def test_a_body_that_breaks_the_deployed_request_model_gets_400_before_the_function(
+    body: bytes,
+) -> None:
+    # As the deployed request validator answers, with the model the stack deploys.
+    function = RecordingFunction()
+    response = gateway(function).handle(request(body=body))
+    assert (response.status, json.loads(response.body)) == (
+        400,
+        {"message": "Invalid request body"},
+    )
+    assert dict(response.headers)["x-amzn-ErrorType"] == "BadRequestException"
+    assert function.events == []
+
+
+def test_the_authorizer_refuses_before_the_model_is_applied() -> None:
+    headers = (("Host", "127.0.0.1:3000"), ("Content-Type", "application/json"))
+    response = gateway().handle(request(headers=headers, body=b'{"items": []}'))
+    assert response.status == 401
+
+
+@pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "application/json; charset=utf-8"])
+def test_a_body_that_fits_the_model_reaches_the_function_whatever_the_media_types_case(
+    content_type: str,
+) -> None:
+    function = RecordingFunction()
+    headers = (("Content-Type", content_type), ("Authorization", "good-token"))
+    assert gateway(function).handle(request(headers=headers)).status == 200
+    assert len(function.events) == 1

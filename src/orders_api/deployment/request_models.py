@@ -1,5 +1,9 @@
 """API Gateway request models from pydantic models: JSON Schema draft 4, self-contained.
 
+`BODY_MODELS` names the body model of each route that takes one; the CDK stack deploys its
+draft 4 schema with a request validator, and the twin's API Gateway validates with the very
+same schema (`orders_api.twin.apigateway.request_validator`).
+
 API Gateway validates bodies against JSON Schema draft 4 before Lambda runs (a refused body
 costs no invocation). pydantic emits draft 2020-12, so this translates: `$defs` references
 are inlined (a model may not refer to itself), `const` becomes a one-value `enum`, numeric
@@ -22,6 +26,8 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
+
+from orders_api.domain import NewOrder
 
 DRAFT_4 = "http://json-schema.org/draft-04/schema#"
 
@@ -109,3 +115,8 @@ def _numbers_for_integers(type_: str | list[str]) -> str | list[str]:
 def _anchored_at_end(pattern: str) -> str:
     unescaped_dollar = pattern.endswith("$") and not pattern.endswith("\\$")
     return pattern + END_OF_TEXT if unescaped_dollar else pattern
+
+
+BODY_MODELS: dict[tuple[str, str], type[BaseModel]] = {("POST", "/orders"): NewOrder}
+"""The body model of each route (method, resource) that takes one; API Gateway refuses other
+bodies with 400 before the function runs."""

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from infra.request_model import DRAFT_4, UnsupportedSchema, draft4_schema
+from orders_api.deployment.request_models import DRAFT_4, UnsupportedSchema, draft4_schema
 from orders_api.domain import NewOrder
 
 MODEL = draft4_schema(NewOrder)
