@@ -162,12 +162,10 @@ def _test(arguments: argparse.Namespace) -> int:
         if not described["matched"]:
             table.add_row(str(number), decision.action, "-", "-", "")
         for match in described["matched"]:
-            outcome = (
-                "BLOCK" if match["blocking"] else ("COUNT" if decision.action == "ALLOW" else "")
-            )
+            # A rule that matched without terminating counted (its action overridden to Count).
             table.add_row(
                 str(number),
-                outcome or decision.action,
+                "BLOCK" if match["blocking"] else "COUNT",
                 match["rule"],
                 match["part"],
                 Text(repr(match["inspectedText"])[:80] if match["inspectedText"] else ""),
