@@ -340,6 +340,7 @@ def test_the_identity_provider_answers_the_cognito_sdks_preflight(twin: Twin) ->
             "Access-Control-Request-Method": "POST",
             # What amazon-cognito-identity-js 6 asks for, as Chromium sends it.
             "Access-Control-Request-Headers": (
+                "amz-sdk-invocation-id,amz-sdk-request,"
                 "cache-control,content-type,x-amz-target,x-amz-user-agent"
             ),
         },
@@ -358,9 +359,14 @@ def test_the_identity_provider_answers_the_cognito_sdks_preflight(twin: Twin) ->
     assert preflight.headers["access-control-allow-origin"] == DEV_ORIGIN
     assert preflight.headers["access-control-allow-methods"] == "POST"
     allowed = {h.strip() for h in preflight.headers["access-control-allow-headers"].split(",")}
-    assert {"cache-control", "content-type", "x-amz-target", "x-amz-user-agent"} <= {
-        h.lower() for h in allowed
-    }
+    assert {
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+        "cache-control",
+        "content-type",
+        "x-amz-target",
+        "x-amz-user-agent",
+    } <= {h.lower() for h in allowed}
     assert call.headers["access-control-allow-origin"] == DEV_ORIGIN
     assert "x-amzn-ErrorType" in call.headers["access-control-expose-headers"]
 

@@ -170,6 +170,12 @@ def get_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     return {"Username": user.username, "UserAttributes": attribute_list(user.all_attributes())}
 
 
+def revoke_token(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_client(parameters.string("ClientId"))
+    pool.revoke_token(parameters.string("Token"))
+    return {}
+
+
 def global_sign_out(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     pool.global_sign_out(parameters.string("AccessToken"))
     return {}
@@ -308,6 +314,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "ChangePassword": ActionSpec(change_password),
     "GetUser": ActionSpec(get_user),
     "GlobalSignOut": ActionSpec(global_sign_out),
+    "RevokeToken": ActionSpec(revoke_token),
     "AdminConfirmSignUp": ActionSpec(admin_confirm_sign_up, signed=True),
     "AdminCreateUser": ActionSpec(admin_create_user, signed=True),
     "AdminSetUserPassword": ActionSpec(admin_set_user_password, signed=True),

@@ -30,9 +30,18 @@ from orders_api.twin.http import WILDCARD_ADDRESSES
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
-CORS_ALLOW_HEADERS = ("cache-control", "content-type", "x-amz-target", "x-amz-user-agent")
-"""What Cognito's browser clients send (amazon-cognito-identity-js 6 adds `Cache-Control:
-no-store` to what Amplify sends)."""
+CORS_ALLOW_HEADERS = (
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    "cache-control",
+    "content-type",
+    "x-amz-target",
+    "x-amz-user-agent",
+)
+"""What Cognito's browser clients send: amazon-cognito-identity-js 6 adds `Cache-Control:
+no-store` to what Amplify sends, and the AWS SDKs (Amplify 6's Cognito client among them) send
+`amz-sdk-invocation-id` and `amz-sdk-request` on every call. Not `authorization`: a page
+cannot sign the Admin* calls."""
 CORS_EXPOSE_HEADERS = ("x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date")
 CORS_MAX_AGE_SECONDS = 86400
 

@@ -124,6 +124,13 @@ class IdentityStore:
                 "UPDATE sessions SET revoked = 1 WHERE username_key = ?", (username_key(username),)
             )
 
+    def revoke_session(self, origin_jti: str) -> None:
+        """Revoke one sign-in: its refresh token and the access tokens issued with it."""
+        with self._lock:
+            self._connection.execute(
+                "UPDATE sessions SET revoked = 1 WHERE origin_jti = ?", (origin_jti,)
+            )
+
     def _session_where(self, column: str, value: str) -> SignInSession | None:
         with self._lock:
             row = self._connection.execute(_SESSION_BY[column], (value,)).fetchone()

@@ -617,6 +617,14 @@ class UserPool:
             raise NotAuthorized("User is disabled.")
         return user
 
+    def revoke_token(self, refresh_token: str) -> None:
+        """RevokeToken: the refresh token, and the access tokens issued with it, stop working
+        (what Amplify's signOut calls). An unknown or already revoked token is answered as a
+        success, as OAuth 2.0 token revocation answers it (RFC 7009, 2.2)."""
+        session = self.store.session_by_refresh_token_hash(refresh_token_hash(refresh_token))
+        if session is not None:
+            self.store.revoke_session(session.origin_jti)
+
     def global_sign_out(self, access_token: str) -> None:
         """Revokes every refresh token of the user, and the access tokens they came with."""
         user = self.user_of_access_token(access_token)

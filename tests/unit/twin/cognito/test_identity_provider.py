@@ -473,3 +473,31 @@ def test_password_hashing_turns_a_flood_away_instead_of_queueing_it() -> None:
         release.set()
         holder.join(10)
     assert hashes.verify(None, "pw") is False, "the slot is free again"
+
+
+def test_revoke_token_ends_the_sign_in_it_names_and_no_other(
+    pool: UserPool, logs: list[str]
+) -> None:
+    # Amplify's signOut calls RevokeToken with the refresh token; the session must end.
+    confirmed(pool, logs)
+    first = pool.start_session(pool.authenticate("ada@example.com", PASSWORD))
+    other = pool.start_session(pool.authenticate("ada@example.com", PASSWORD))
+
+    status, payload = call(
+        pool, "RevokeToken", {"ClientId": pool.client_id, "Token": first.refresh_token}
+    )
+
+    assert (status, payload) == (200, {})
+    with pytest.raises(NotAuthorized, match="revoked"):
+        pool.refresh(first.refresh_token)
+    with pytest.raises(NotAuthorized, match="revoked"):
+        pool.user_of_access_token(first.tokens.access_token)
+    assert pool.refresh(other.refresh_token).id_token, "another sign-in goes on"
+
+
+def test_revoking_an_unknown_token_is_answered_as_a_success(pool: UserPool) -> None:
+    # RFC 7009 (2.2): an invalid token is no error for the revocation endpoint.
+    status, payload = call(pool, "RevokeToken", {"ClientId": pool.client_id, "Token": "nope"})
+    assert (status, payload) == (200, {})
+    status, payload = call(pool, "RevokeToken", {"ClientId": "other", "Token": "nope"})
+    assert status == 400
