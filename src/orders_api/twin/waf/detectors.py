@@ -198,6 +198,8 @@ def is_bad_bot(user_agent: str) -> bool:
 def _encodable(text: str) -> str:
     """`text` as libinjection can take it: a lone UTF-16 surrogate (JSON's `"\\ud800"` decodes to
     one) cannot be encoded as UTF-8, so each becomes U+FFFD, as a UTF-8 decoder would make it."""
+    if text.isascii():  # the common case, without encoding the text to find out
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

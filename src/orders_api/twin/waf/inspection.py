@@ -160,8 +160,8 @@ class Inspection:
         (libinjection reads single values), any other body as text, whole."""
         cached = self._cache.get("injection")
         if cached is None:
-            values = self.views_of_body_values()
-            cached = values if self._body_is_json else self.views_of_body() + values
+            values = self.views_of_body_values()  # decides _body_is_json
+            cached = values if self._body_is_json else self.views_of_body()  # values included
             self._cache["injection"] = cached
         return cached
 
