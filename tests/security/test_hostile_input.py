@@ -29,8 +29,6 @@ from orders_api.deployment.waf_policy import DEFAULT_POLICY, with_rate_limit
 from orders_api.function import bootstrap, handler
 from orders_api.service import OrderService
 from orders_api.twin.apigateway.authorizer import AuthorizerDenied, CognitoAuthorizer
-from orders_api.twin.apigateway.cors import ApiCors
-from orders_api.twin.apigateway.gateway import Gateway
 from orders_api.twin.awslambda.context import LambdaHandler
 from orders_api.twin.cognito import IdentityProvider
 from orders_api.twin.cognito.actions import ACTIONS, dispatch
@@ -43,6 +41,7 @@ from tests.e2e.reliability.report import record, scaled
 from tests.fake_issuer import NOW, Clock, FakeIssuer, new_rsa_key
 from tests.fakes import FakeLambdaContext, post_event
 from tests.fast_hashes import FAST_HASHES
+from tests.security.front import in_memory_front, quiet_function_output
 
 EXAMPLES = scaled(120, 5000)
 MEMORY_GROWTH_LIMIT_MB = scaled(150, 800)
@@ -129,31 +128,15 @@ def authorizer(issuer: FakeIssuer) -> CognitoAuthorizer:
 
 @pytest.fixture(scope="module")
 def quiet_function() -> Iterator[None]:
-    """The function's logs and metrics off, as the twin runs it; the environment restored after
-    (Powertools reads it on every flush, and other modules' tests count metrics)."""
-    with pytest.MonkeyPatch.context() as patch:
-        # What configure_function_output(function_logs=False) sets, undone after the module.
-        patch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
-        patch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    with quiet_function_output():
         yield
 
 
 @pytest.fixture(scope="module")
-def front(
-    issuer: FakeIssuer, authorizer: CognitoAuthorizer, quiet_function: None
-) -> Iterator[TwinApp]:
-    bootstrap.install(OrderService(InMemoryOrderRepository()))
-    gateway = Gateway(handler=load_function(), authorizer=authorizer, api_id="hostile000")
-    app = TwinApp(
-        gateway,
-        readiness=dict,
-        cors=ApiCors(stage="prod"),
-        web_acl=WafEngine(with_rate_limit(DEFAULT_POLICY, 2_000_000_000)),
-    )
-    yield app
-    app.close()
-    bootstrap.install(None)
-    handler.metrics.clear_metrics()
+def front(authorizer: CognitoAuthorizer) -> Iterator[TwinApp]:
+    web_acl = WafEngine(with_rate_limit(DEFAULT_POLICY, 2_000_000_000))
+    with in_memory_front(authorizer, web_acl) as app:
+        yield app
 
 
 def _status_of(app: TwinApp, method: str, path: str, headers: list[Any], body: bytes) -> int:

@@ -17,21 +17,16 @@ from typing import Any
 
 import pytest
 
-from orders_api.adapters.memory import InMemoryOrderRepository
 from orders_api.deployment.waf_policy import DEFAULT_POLICY, with_rate_limit
 from orders_api.domain.order import SKU_PATTERN
-from orders_api.function import bootstrap, handler
-from orders_api.service import OrderService
-from orders_api.twin.apigateway.cors import ApiCors
-from orders_api.twin.apigateway.gateway import Gateway
 from orders_api.twin.http import HttpRequest, HttpResponse
-from orders_api.twin.run import load_function
 from orders_api.twin.server import TwinApp
 from orders_api.twin.waf.decision import Decision
 from orders_api.twin.waf.engine import WafEngine
 from tests.asgi import exchange, whole
 from tests.e2e.reliability.report import record
 from tests.fake_issuer import NOW, Clock, FakeIssuer, new_rsa_key
+from tests.security.front import in_memory_front
 from tests.security.outside_corpora import (
     CRS,
     LOCALES,
@@ -61,20 +56,8 @@ def front() -> Iterator[tuple[TwinApp, RecordingWebAcl, str]]:
     issuer = FakeIssuer(new_rsa_key())
     token = issuer.sign(issuer.id_claims())
     web_acl = RecordingWebAcl(with_rate_limit(DEFAULT_POLICY, 2_000_000_000))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
-        patch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
-        bootstrap.install(OrderService(InMemoryOrderRepository()))
-        gateway = Gateway(
-            handler=load_function(),
-            authorizer=issuer.authorizer(Clock(NOW + 60)),
-            api_id="corpus0000",
-        )
-        app = TwinApp(gateway, readiness=dict, cors=ApiCors(stage="prod"), web_acl=web_acl)
+    with in_memory_front(issuer.authorizer(Clock(NOW + 60)), web_acl) as app:
         yield app, web_acl, token
-        app.close()
-        bootstrap.install(None)
-        handler.metrics.clear_metrics()
 
 
 def send(front: tuple[TwinApp, RecordingWebAcl, str], sample: Sample) -> tuple[int, Any, Decision]:
