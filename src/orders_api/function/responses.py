@@ -33,6 +33,7 @@ from orders_api.domain import (
     StorageUnavailable,
     Unauthenticated,
 )
+from orders_api.function import wire
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -150,8 +151,8 @@ def _content_type_is_json(app: APIGatewayRestResolver) -> bool:
     content_type = app.current_event.headers.get("content-type")
     if content_type is None:
         return True  # as API Gateway does: a missing Content-Type is taken as JSON
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == JSON_CONTENT_TYPE or media_type.endswith("+json")
+    given = wire.media_type(content_type)
+    return given == JSON_CONTENT_TYPE or given.endswith("+json")
 
 
 def register(app: APIGatewayRestResolver, logger: Logger, metrics: Metrics) -> None:

@@ -49,8 +49,13 @@ def with_media_type_lower_cased(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def media_type(content_type: str) -> str:
+    """The media type of a Content-Type value, lower-cased, without its parameters."""
+    return content_type.partition(";")[0].strip().lower()
+
+
 def _lower_media_type(value: object) -> object:
     if not isinstance(value, str):
         return value
-    media_type, separator, parameters = value.partition(";")
-    return media_type.strip().lower() + separator + parameters
+    _, separator, parameters = value.partition(";")
+    return media_type(value) + separator + parameters

@@ -15,6 +15,7 @@ import jsonschema
 from pydantic import BaseModel
 
 from orders_api.deployment.request_models import BODY_MODELS, draft4_schema
+from orders_api.function.wire import media_type
 from orders_api.twin.http import HttpRequest
 
 JSON_MEDIA_TYPE = "application/json"
@@ -46,6 +47,4 @@ class RequestValidator:
 def _is_json(content_type: str | None) -> bool:
     """API Gateway applies the model registered for the request's content type; a missing
     Content-Type is taken as JSON."""
-    if content_type is None:
-        return True
-    return content_type.split(";", 1)[0].strip().lower() == JSON_MEDIA_TYPE
+    return content_type is None or media_type(content_type) == JSON_MEDIA_TYPE
