@@ -1,9 +1,10 @@
-"""Use cases: place an order, get an order. No I/O here beyond the repository port."""
+"""Use cases: place an order, get one, list the caller's; list across customers and move an
+order's status (the business's). No I/O here beyond the repository port."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,12 +12,19 @@ from orders_api.domain import (
     IDEMPOTENCY_KEY_PATTERN,
     IDEMPOTENCY_KEY_RULE,
     IdempotencyConflict,
+    IllegalTransition,
     InvalidRequest,
     NewOrder,
     Order,
     OrderNotFound,
+    OrderPage,
+    OrderStatus,
+    PageCursor,
+    StatusUpdate,
 )
-from orders_api.domain.ids import idempotent_order_id, new_order_id
+from orders_api.domain.ids import idempotent_order_id, is_order_id, new_order_id
+from orders_api.domain.order import status_required_before, to_milliseconds
+from orders_api.domain.paging import page_size, sort_key
 from orders_api.domain.repository import OrderRepository
 
 
@@ -77,16 +85,50 @@ class OrderService:
 
     def get_order(self, customer_id: str, order_id: str) -> Order:
         """The customer's order; OrderNotFound also when it belongs to someone else."""
-        if not _is_uuid(order_id):
+        if not is_order_id(order_id):
             raise OrderNotFound(order_id)
         order = self._repository.get(order_id)
         if order is None or order.customer_id != customer_id:
             raise OrderNotFound(order_id)
         return order
 
+    def list_orders(
+        self, customer_id: str, limit: int | None = None, next_token: str | None = None
+    ) -> OrderPage:
+        """A page of the customer's own orders, newest first. `next_token` is the token of the
+        previous page; InvalidRequest for a limit out of range or a token this API never gave."""
+        after = None if next_token is None else PageCursor.from_token(next_token)
+        return self._repository.list_by_customer(customer_id, page_size(limit), after)
 
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
+    def list_orders_by_status(
+        self,
+        statuses: Iterable[OrderStatus] = tuple(OrderStatus),
+        since: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Order]:
+        """Every customer's orders in those statuses, created at or after `since`, newest
+        first, at most `limit` (the business's view; one index query per status)."""
+        pages = [
+            self._repository.list_by_status(status, limit, since=since).orders
+            for status in dict.fromkeys(statuses)
+        ]
+        newest_first = heapq.merge(*pages, key=sort_key, reverse=True)
+        return [order for order, _ in zip(newest_first, range(limit), strict=False)]
+
+    def change_status(self, order_id: str, status: OrderStatus) -> StatusUpdate:
+        """Move the order to `status` (SHIPPED or CANCELLED, from PLACED).
+
+        Asking again for the status it already has changes nothing (applied=False): a retried
+        `ship` is harmless. IllegalTransition for any other move; OrderNotFound for no order.
+        """
+        if not is_order_id(order_id):
+            raise OrderNotFound(order_id)
+        expected = status_required_before(order_id, status)
+        update = self._repository.update_status(
+            order_id, expected, status, to_milliseconds(self._clock())
+        )
+        if update is None:
+            raise OrderNotFound(order_id)
+        if not update.applied and update.status != status:
+            raise IllegalTransition(order_id, update.status, status)
+        return update

@@ -54,21 +54,28 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Order
 
 @contextlib.contextmanager
 def _atomic_moto_put_item() -> Iterator[None]:
-    """DynamoDB applies a conditional PutItem atomically; moto's in-process backend checks the
-    condition and writes in two steps, so two threads can both pass (seen under load: the
-    concurrent-insert case stored two "winners"). One lock around it makes moto as atomic as
-    the service it stands in for; the repository's own code is unchanged."""
+    """DynamoDB applies a conditional PutItem or UpdateItem atomically; moto's in-process
+    backend checks the condition and writes in two steps, so two threads can both pass (seen
+    under load: the concurrent-insert case stored two "winners"). One lock around both makes
+    moto as atomic as the service it stands in for; the repository's own code is unchanged."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    original = DynamoDBBackend.put_item
+    originals = {name: getattr(DynamoDBBackend, name) for name in ("put_item", "update_item")}
     lock = threading.Lock()
 
-    def put_item(self: DynamoDBBackend, *args: object, **kwargs: object) -> object:
-        with lock:
-            return original(self, *args, **kwargs)
+    def atomic(name: str) -> object:
+        original = originals[name]
 
-    DynamoDBBackend.put_item = put_item  # type: ignore[method-assign,assignment]
+        def write(self: DynamoDBBackend, *args: object, **kwargs: object) -> object:
+            with lock:
+                return original(self, *args, **kwargs)
+
+        return write
+
+    for name in originals:
+        setattr(DynamoDBBackend, name, atomic(name))
     try:
         yield
     finally:
-        DynamoDBBackend.put_item = original  # type: ignore[method-assign]
+        for name, original in originals.items():
+            setattr(DynamoDBBackend, name, original)

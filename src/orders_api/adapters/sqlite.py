@@ -1,14 +1,18 @@
-"""SQLite storage for the local twin: one row per order, durable once insert returns.
+"""SQLite storage for the local twin: one row per order, durable once a write returns.
 
 WAL with synchronous=FULL: a write is fsync'd to the log before the commit returns, so an
 acknowledged order survives a process kill or a power cut.
 
-Group commit: one writer thread owns the write connection. `insert` hands its order to the
-writer and waits; the writer takes every order waiting at that moment, inserts them in one
-transaction, commits (one fsync for the lot), and only then releases each caller with its own
-outcome. A lone caller still gets its own commit; concurrent callers share one, so an fsync no
-longer caps throughput at one order per fsync. Reads use a second connection and see committed
-orders only.
+Group commit: one writer thread owns the write connection. A write (an insert or a status
+update) is handed to the writer and its caller waits; the writer takes every write waiting at
+that moment, applies them in one transaction, commits (one fsync for the lot), and only then
+releases each caller with its own outcome. A lone caller still gets its own commit; concurrent
+callers share one, so an fsync no longer caps throughput at one order per fsync. Reads use a
+second connection and see committed orders only.
+
+The table's layout mirrors DynamoDB's (adapters/table_layout.py): an index by customer and one
+by status, both on creation time, and a change log written in the same transaction as each
+change: the twin's DynamoDB stream (`SQLiteStream`), which its event pipe reads.
 """
 
 from __future__ import annotations
@@ -18,39 +22,126 @@ import os
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from orders_api.domain import Order, StorageUnavailable
+from orders_api.domain import (
+    Order,
+    OrderPage,
+    OrderStatus,
+    PageCursor,
+    StatusUpdate,
+    StorageUnavailable,
+)
+from orders_api.domain.order import to_milliseconds
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS orders (
-    order_id    TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    record      TEXT NOT NULL
-) WITHOUT ROWID
-"""
+_SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS orders (
+        order_id    TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        record      TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+)
+_SCHEMA_VERSION_2 = (
+    # Version 1 databases (written before statuses changed) hold PLACED orders only.
+    "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT 'PLACED'",
+    "CREATE INDEX orders_by_customer ON orders (customer_id, created_at, order_id)",
+    "CREATE INDEX orders_by_status ON orders (status, created_at, order_id)",
+    """
+    CREATE TABLE stream (
+        sequence_number INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_name      TEXT NOT NULL CHECK (event_name IN ('INSERT', 'MODIFY')),
+        order_id        TEXT NOT NULL,
+        old_record      TEXT,
+        new_record      TEXT NOT NULL,
+        created         REAL NOT NULL
+    )
+    """,
+    "CREATE TABLE stream_readers (reader TEXT PRIMARY KEY, sequence_number INTEGER NOT NULL)",
+    "PRAGMA user_version = 2",
+)
 _INSERT = (
-    "INSERT INTO orders (order_id, customer_id, created_at, record) "
-    "VALUES (?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
+    "INSERT INTO orders (order_id, customer_id, created_at, status, record) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
 )
 _SELECT = "SELECT record FROM orders WHERE order_id = ?"
+_UPDATE = "UPDATE orders SET status = ?, record = ? WHERE order_id = ?"
+_LOG_CHANGE = (
+    "INSERT INTO stream (event_name, order_id, old_record, new_record, created) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_BY_CUSTOMER = "SELECT record FROM orders WHERE customer_id = ?"
+_BY_STATUS = "SELECT record FROM orders WHERE status = ? AND created_at >= ?"
+_AFTER = " AND (created_at < ? OR (created_at = ? AND order_id < ?))"
+_NEWEST_FIRST = " ORDER BY created_at DESC, order_id DESC LIMIT ?"
 _MAX_BATCH = 256
-"""Orders per transaction at most: bounds the time the first caller of a batch waits."""
+"""Writes per transaction at most: bounds the time the first caller of a batch waits."""
+
+
+def _text(record: dict[str, object]) -> str:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(eq=False)
-class _Write:
+class _Insert:
     """One caller's insert, and its outcome once the batch holding it is committed."""
 
     order: Order
-    row: tuple[str, str, str, str]
     done: threading.Event = field(default_factory=threading.Event)
     existing: Order | None = None
     error: StorageUnavailable | None = None
+
+    def apply(self, connection: sqlite3.Connection) -> None:
+        order = self.order
+        record = _text(order.to_record())
+        row = (order.order_id, order.customer_id, _created_at(order), order.status, record)
+        if connection.execute(_INSERT, row).fetchone() is None:
+            (stored,) = connection.execute(_SELECT, (order.order_id,)).fetchone()
+            self.existing = Order.from_record(json.loads(stored))
+            return
+        connection.execute(_LOG_CHANGE, ("INSERT", order.order_id, None, record, time.time()))
+
+
+@dataclass(eq=False)
+class _StatusChange:
+    """One caller's conditional status update, and its outcome once committed."""
+
+    order_id: str
+    expected: OrderStatus
+    status: OrderStatus
+    changed_at: datetime
+    done: threading.Event = field(default_factory=threading.Event)
+    outcome: StatusUpdate | None = None
+    error: StorageUnavailable | None = None
+
+    def apply(self, connection: sqlite3.Connection) -> None:
+        row = connection.execute(_SELECT, (self.order_id,)).fetchone()
+        if row is None:
+            return
+        old_record = json.loads(row[0])
+        stored = Order.from_record(old_record)
+        if stored.status != self.expected:
+            self.outcome = StatusUpdate(
+                self.order_id, stored.status, stored.status_changed_at, False
+            )
+            return
+        updated = stored.model_copy(
+            update={"status": self.status, "status_changed_at": self.changed_at}
+        )
+        new_record = _text(updated.to_record())
+        connection.execute(_UPDATE, (self.status, new_record, self.order_id))
+        connection.execute(_LOG_CHANGE, ("MODIFY", self.order_id, row[0], new_record, time.time()))
+        self.outcome = StatusUpdate(self.order_id, self.status, self.changed_at, True)
+
+
+_Write = _Insert | _StatusChange
 
 
 PRIVATE_MODE = 0o600
@@ -79,6 +170,43 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring the database to the current schema, in one transaction per step."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA:
+            connection.execute(statement)
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        if version < 2:
+            for statement in _SCHEMA_VERSION_2:
+                connection.execute(statement)
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def open_private(path: Path) -> sqlite3.Connection:
+    """A connection to the orders database at `path`, created owner-only and migrated."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _private(path)
+    connection = _connect(path)
+    _migrate(connection)
+    return connection
+
+
+def _created_at(order: Order) -> str:
+    return str(order.to_api()["createdAt"])
+
+
+def _since_text(since: datetime | None) -> str:
+    return "" if since is None else _created_at_text(to_milliseconds(since))
+
+
+def _created_at_text(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class SQLiteOrderRepository:
     def __init__(
         self,
@@ -89,10 +217,7 @@ class SQLiteOrderRepository:
         its other execution environments run then)."""
         self._path = Path(path)
         self._while_waiting = while_waiting
-        self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _private(self._path)
-        self._writer_connection = _connect(self._path)
-        self._writer_connection.execute(_SCHEMA)
+        self._writer_connection = open_private(self._path)
         self._reader_lock = threading.Lock()
         self._reader = _connect(self._path)
         self._pending: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
@@ -108,10 +233,54 @@ class SQLiteOrderRepository:
 
     def insert(self, order: Order) -> Order | None:
         """None once the order is committed; the stored order if its id already exists."""
-        record = json.dumps(order.to_record(), separators=(",", ":"), ensure_ascii=False)
-        write = _Write(
-            order, (order.order_id, order.customer_id, str(order.to_api()["createdAt"]), record)
-        )
+        write = _Insert(order)
+        self._commit_and_wait(write)
+        return write.existing
+
+    def update_status(
+        self, order_id: str, expected: OrderStatus, status: OrderStatus, changed_at: datetime
+    ) -> StatusUpdate | None:
+        write = _StatusChange(order_id, expected, status, to_milliseconds(changed_at))
+        self._commit_and_wait(write)
+        return write.outcome
+
+    def get(self, order_id: str) -> Order | None:
+        rows = self._read(_SELECT, (order_id,))
+        return None if not rows else Order.from_record(json.loads(rows[0][0]))
+
+    def list_by_customer(
+        self, customer_id: str, limit: int, after: PageCursor | None = None
+    ) -> OrderPage:
+        return self._page(_BY_CUSTOMER, (customer_id,), limit, after)
+
+    def list_by_status(
+        self,
+        status: OrderStatus,
+        limit: int,
+        after: PageCursor | None = None,
+        since: datetime | None = None,
+    ) -> OrderPage:
+        return self._page(_BY_STATUS, (status.value, _since_text(since)), limit, after)
+
+    def _page(
+        self, select: str, arguments: tuple[str, ...], limit: int, after: PageCursor | None
+    ) -> OrderPage:
+        """A page of what `select` (one of the queries above) finds, newest first."""
+        sql = select
+        if after is not None:
+            sql += _AFTER
+            arguments += (after.created_at, after.created_at, after.order_id)
+        rows = self._read(sql + _NEWEST_FIRST, (*arguments, limit + 1))
+        return OrderPage.of([Order.from_record(json.loads(row[0])) for row in rows], limit)
+
+    def _read(self, sql: str, arguments: tuple[object, ...]) -> list[tuple[str]]:
+        try:
+            with self._reader_lock:
+                return list(self._reader.execute(sql, arguments).fetchall())
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailable(f"sqlite: {exc.__class__.__name__}") from exc
+
+    def _commit_and_wait(self, write: _Write) -> None:
         if self._closed:
             raise StorageUnavailable("sqlite: the repository is closed")
         self._pending.put(write)
@@ -119,15 +288,6 @@ class SQLiteOrderRepository:
             write.done.wait()
         if write.error is not None:
             raise write.error
-        return write.existing
-
-    def get(self, order_id: str) -> Order | None:
-        try:
-            with self._reader_lock:
-                row = self._reader.execute(_SELECT, (order_id,)).fetchone()
-        except sqlite3.OperationalError as exc:
-            raise StorageUnavailable(f"sqlite: {exc.__class__.__name__}") from exc
-        return None if row is None else Order.from_record(json.loads(row[0]))
 
     def count(self) -> int:
         with self._reader_lock:
@@ -169,9 +329,7 @@ class SQLiteOrderRepository:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 for write in batch:
-                    if connection.execute(_INSERT, write.row).fetchone() is None:
-                        (record,) = connection.execute(_SELECT, (write.order.order_id,)).fetchone()
-                        write.existing = Order.from_record(json.loads(record))
+                    write.apply(connection)
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -180,7 +338,7 @@ class SQLiteOrderRepository:
             error = StorageUnavailable(f"sqlite: {exc.__class__.__name__}")
             error.__cause__ = exc
             for write in batch:
-                write.existing, write.error = None, error
+                write.error = error
         finally:
             for write in batch:
                 write.done.set()

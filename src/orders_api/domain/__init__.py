@@ -2,6 +2,7 @@
 
 from orders_api.domain.errors import (
     IdempotencyConflict,
+    IllegalTransition,
     InvalidRequest,
     OrderNotFound,
     OrdersError,
@@ -18,21 +19,26 @@ from orders_api.domain.order import (
     Order,
     OrderStatus,
 )
-from orders_api.domain.repository import OrderRepository
+from orders_api.domain.paging import OrderPage, PageCursor
+from orders_api.domain.repository import OrderRepository, StatusUpdate
 
 __all__ = [
     "IDEMPOTENCY_KEY_PATTERN",
     "IDEMPOTENCY_KEY_RULE",
     "Address",
     "IdempotencyConflict",
+    "IllegalTransition",
     "InvalidRequest",
     "LineItem",
     "NewOrder",
     "Order",
     "OrderNotFound",
+    "OrderPage",
     "OrderRepository",
     "OrderStatus",
     "OrdersError",
+    "PageCursor",
+    "StatusUpdate",
     "StorageError",
     "StorageUnavailable",
     "Unauthenticated",

@@ -32,6 +32,20 @@ class IdempotencyConflict(OrdersError):
         self.idempotency_key = idempotency_key
 
 
+class IllegalTransition(OrdersError):
+    """The order's status cannot move to the one asked for (cancel a shipped order, say)."""
+
+    def __init__(self, order_id: str, current: str | None, requested: str) -> None:
+        super().__init__(
+            f"no order can become {requested}"
+            if current is None
+            else f"the order is {current}: it cannot become {requested}"
+        )
+        self.order_id = order_id
+        self.current = current
+        self.requested = requested
+
+
 class StorageError(OrdersError):
     """Storage refused the operation for a reason retrying will not fix (misconfiguration)."""
 

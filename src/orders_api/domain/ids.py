@@ -25,3 +25,11 @@ def new_order_id() -> str:
 def idempotent_order_id(customer_id: str, idempotency_key: str) -> str:
     """The same (customer, key) always gives the same id; different customers never share one."""
     return str(uuid.uuid5(_IDEMPOTENT_NAMESPACE, f"{customer_id}\n{idempotency_key}"))
+
+
+def is_order_id(value: str) -> bool:
+    """Whether the text is an order id as this API writes one: a UUID in canonical form."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False

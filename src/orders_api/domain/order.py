@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from orders_api.domain.errors import IllegalTransition
+
 SKU_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,31}$"
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,128}$")
 IDEMPOTENCY_KEY_RULE = "must be 1-128 printable ASCII characters"
@@ -118,7 +120,37 @@ class NewOrder(_WireModel):
 
 
 class OrderStatus(StrEnum):
+    """Where an order is: placed by a customer, then shipped or cancelled by the business."""
+
     PLACED = "PLACED"
+    SHIPPED = "SHIPPED"
+    CANCELLED = "CANCELLED"
+
+
+NEXT_STATUSES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+"""The only moves an order's status may make; SHIPPED and CANCELLED are final."""
+
+
+def status_required_before(order_id: str, status: OrderStatus) -> OrderStatus:
+    """The one status an order must be in to move to `status`; IllegalTransition when no
+    status leads there (nothing becomes PLACED again)."""
+    for source, targets in NEXT_STATUSES.items():
+        if status in targets:
+            return source
+    raise IllegalTransition(order_id, None, status)
+
+
+def _rfc3339_utc_milliseconds(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def to_milliseconds(moment: datetime) -> datetime:
+    """The moment in UTC to the millisecond: the precision every record keeps."""
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 class Order(_Model):
@@ -131,20 +163,24 @@ class Order(_Model):
     items: list[LineItem] = Field(min_length=1, max_length=MAX_LINE_ITEMS)
     shipping_address: Address | None = None
     note: Annotated[str, StringConstraints(max_length=MAX_NOTE_LENGTH)] | None = None
+    status_changed_at: datetime | None = None
+    """When the business last moved the status; absent while the order is PLACED."""
     request_fingerprint: str = Field(exclude=True, repr=False)
 
     @field_serializer("created_at")
-    def _rfc3339_utc(self, value: datetime) -> str:
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    def _created_at_text(self, value: datetime) -> str:
+        return _rfc3339_utc_milliseconds(value)
+
+    @field_serializer("status_changed_at")
+    def _status_changed_at_text(self, value: datetime | None) -> str | None:
+        return None if value is None else _rfc3339_utc_milliseconds(value)
 
     @classmethod
     def place(cls, order_id: str, customer_id: str, new_order: NewOrder, now: datetime) -> Order:
-        # Stored and shown to the millisecond: keep no precision the record would lose.
-        created_at = now.astimezone(UTC).replace(microsecond=now.microsecond // 1000 * 1000)
         return cls(
             order_id=order_id,
             customer_id=customer_id,
-            created_at=created_at,
+            created_at=to_milliseconds(now),
             items=new_order.items,
             shipping_address=new_order.shipping_address,
             note=new_order.note,
