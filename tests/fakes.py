@@ -54,3 +54,14 @@ def get_event(order_id: str) -> dict[str, Any]:
     event["path"] = f"/orders/{order_id}"
     event["requestContext"]["path"] = f"/prod/orders/{order_id}"
     return event
+
+
+def list_event(customer: str | None = None, **query: str) -> dict[str, Any]:
+    """The sample GET /orders event with this query string (none: no query string), for the
+    sample's caller or another `customer` (the token's sub)."""
+    event = proxy_event("list_orders.json")
+    event["queryStringParameters"] = dict(query) or None
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} or None
+    if customer is not None:
+        event["requestContext"]["authorizer"]["claims"]["sub"] = customer
+    return event

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import (
@@ -31,7 +31,15 @@ from orders_api.deployment import gateway_responses
 from orders_api.deployment.gateway_responses import GatewayResponse
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 from orders_api.deployment.waf_policy import DEFAULT_POLICY, RATE_LIMITED_BODY_KEY
-from orders_api.domain import IDEMPOTENCY_KEY_RULE, Address, LineItem, NewOrder, Order
+from orders_api.domain import (
+    IDEMPOTENCY_KEY_RULE,
+    Address,
+    LineItem,
+    NewOrder,
+    Order,
+    OrderStatus,
+)
+from orders_api.domain.paging import PAGE_SIZE_RULE, TOKEN_RULE, OrderPage
 from orders_api.function import responses
 from orders_api.function.handler import app
 from orders_api.function.responses import ErrorBody, FieldProblem
@@ -91,10 +99,13 @@ def _wire(model: NewOrder | ErrorBody) -> Any:
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-def _order_example() -> dict[str, object]:
+def _sample_order(order_id: str = "019597e1-2f4d-7c3a-8e21-5b9d0c4f7a62") -> Order:
     new_order = NewOrder(items=[LineItem(sku="MUG-01", quantity=2)], note="Gift wrap, please")
-    order = Order.place("019597e1-2f4d-7c3a-8e21-5b9d0c4f7a62", _CUSTOMER, new_order, _CREATED_AT)
-    return order.to_api()
+    return Order.place(order_id, _CUSTOMER, new_order, _CREATED_AT)
+
+
+def _order_example() -> dict[str, object]:
+    return _sample_order().to_api()
 
 
 def _error(message: str, *problems: tuple[str, str]) -> Any:
@@ -182,6 +193,36 @@ def response_examples() -> dict[int, dict[str, dict[str, Any]]]:
     }
 
 
+def list_examples() -> dict[int, dict[str, dict[str, Any]]]:
+    """JSON examples of `GET /orders` where its answers differ from the other routes'."""
+    older = _sample_order("01959200-aa11-7c3a-8e21-5b9d0c4f7a62").model_copy(
+        update={
+            "created_at": _CREATED_AT - timedelta(days=3),
+            "status": OrderStatus.SHIPPED,
+            "status_changed_at": _CREATED_AT - timedelta(days=2),
+        }
+    )
+    first_page = OrderPage.of([_sample_order(), older, older], 2)
+    return {
+        200: {
+            "page": _example(
+                "A page of the caller's orders, and the token of the next one",
+                first_page.to_api().model_dump(mode="json", by_alias=True),
+            )
+        },
+        400: {
+            "badLimit": _example(
+                "A limit outside 1-100",
+                _error(responses.INVALID_REQUEST, ("limit", PAGE_SIZE_RULE)),
+            ),
+            "badToken": _example(
+                "A nextToken this API never returned",
+                _error(responses.INVALID_REQUEST, ("nextToken", TOKEN_RULE)),
+            ),
+        },
+    }
+
+
 def _plain_text_too_large() -> dict[str, Any]:
     """API Gateway's 413 is plain text, not the JSON error shape."""
     too_large = gateway_responses.request_too_large(DEFAULT_SETTINGS.api.max_body_bytes)
@@ -211,12 +252,24 @@ def document(servers: Sequence[Server] = DEFAULT_SERVERS) -> dict[str, Any]:
         security=[{SECURITY_SCHEME: []}],
     )
     parsed: dict[str, Any] = json.loads(schema)
+    _drop_powertools_validation_responses(parsed)
     _add_examples(parsed)
     _drop_unreferenced_schemas(parsed)
     return parsed
 
 
 _SCHEMA_REF = "#/components/schemas/"
+
+
+def _drop_powertools_validation_responses(spec: dict[str, Any]) -> None:
+    """Powertools documents a 422 with its own error shape on a route whose parameters it
+    validates; `GET /orders` reads its query as text and answers 400 itself, never that."""
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            answer = operation["responses"].get("422", {})
+            schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+            if schema.get("$ref") == f"{_SCHEMA_REF}HTTPValidationError":
+                del operation["responses"]["422"]
 
 
 def _drop_unreferenced_schemas(spec: dict[str, Any]) -> None:
@@ -247,9 +300,10 @@ def local_document(api_url: str) -> dict[str, Any]:
 
 
 def _add_examples(spec: dict[str, Any]) -> None:
-    examples = response_examples()
-    for operations in spec["paths"].values():
-        for operation in operations.values():
+    shared, of_list = response_examples(), list_examples()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            examples = {**shared, **of_list} if (path, method) == ("/orders", "get") else shared
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
             if body is not None:
                 body["examples"] = request_examples()

@@ -93,10 +93,11 @@ class OrderService:
         return order
 
     def list_orders(
-        self, customer_id: str, limit: int | None = None, next_token: str | None = None
+        self, customer_id: str, limit: str | None = None, next_token: str | None = None
     ) -> OrderPage:
-        """A page of the customer's own orders, newest first. `next_token` is the token of the
-        previous page; InvalidRequest for a limit out of range or a token this API never gave."""
+        """A page of the customer's own orders, newest first, `limit` (query-string text) at
+        most. `next_token` is the token of the previous page; InvalidRequest for a limit out of
+        range or a token this API never gave."""
         after = None if next_token is None else PageCursor.from_token(next_token)
         return self._repository.list_by_customer(customer_id, page_size(limit), after)
 

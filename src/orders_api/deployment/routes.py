@@ -21,5 +21,6 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/orders", "create"),
+    Route("GET", "/orders", "read"),
     Route("GET", "/orders/{orderId}", "read"),
 )

@@ -14,6 +14,9 @@ import json
 import re
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
 from orders_api.domain.errors import InvalidRequest
 from orders_api.domain.ids import is_order_id
 from orders_api.domain.order import Order
@@ -21,6 +24,7 @@ from orders_api.domain.order import Order
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_TOKEN_LENGTH = 256
+TOKEN_RULE = "is not a token this API returned"  # noqa: S105 (a message, not a secret)
 _CREATED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
@@ -42,7 +46,7 @@ class PageCursor:
     @classmethod
     def from_token(cls, token: str, field: str = "nextToken") -> PageCursor:
         """The cursor a token names; InvalidRequest naming `field` for anything else."""
-        invalid = InvalidRequest(field, "is not a token this API returned")
+        invalid = InvalidRequest(field, TOKEN_RULE)
         if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             raise invalid
         try:
@@ -61,6 +65,18 @@ class PageCursor:
         return cls(created_at, order_id)
 
 
+class OrderList(BaseModel):
+    """The body of `GET /orders`: a page of the caller's orders, newest first."""
+
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    orders: list[Order]
+    next_token: str | None = Field(
+        default=None,
+        description="Where the next page starts (pass it as ?nextToken=); null on the last page",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OrderPage:
     """Up to a page of orders, newest first, and where the next page starts (None: no more)."""
@@ -76,14 +92,26 @@ class OrderPage:
         more = len(newest_first) > limit
         return cls(page, PageCursor.after(page[-1]) if more and page else None)
 
+    def to_api(self) -> OrderList:
+        """The page as the API returns it, the cursor as an opaque token."""
+        token = None if self.next_cursor is None else self.next_cursor.to_token()
+        return OrderList(orders=list(self.orders), next_token=token)
 
-def page_size(limit: int | None) -> int:
-    """The page size asked for, or the default; InvalidRequest outside 1..MAX_PAGE_SIZE."""
+
+PAGE_SIZE_RULE = f"must be a whole number from 1 to {MAX_PAGE_SIZE}"
+
+
+def page_size(limit: str | None) -> int:
+    """The page size a query string asks for (`?limit=N`), or the default; InvalidRequest
+    for anything but a whole number from 1 to MAX_PAGE_SIZE."""
     if limit is None:
         return DEFAULT_PAGE_SIZE
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidRequest("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
-    return limit
+    if not (limit.isascii() and limit.isdigit() and len(limit) <= 3):
+        raise InvalidRequest("limit", PAGE_SIZE_RULE)
+    size = int(limit)
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidRequest("limit", PAGE_SIZE_RULE)
+    return size
 
 
 def sort_key(order: Order) -> tuple[str, str]:

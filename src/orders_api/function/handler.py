@@ -14,12 +14,13 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders_api.domain import IDEMPOTENCY_KEY_PATTERN, NewOrder, Order
+from orders_api.domain.paging import MAX_PAGE_SIZE, MAX_TOKEN_LENGTH, OrderList
 from orders_api.function import bootstrap, responses, wire
 from orders_api.function.caller import caller_of
 from orders_api.function.cors_headers import ResponseCors
@@ -73,6 +74,35 @@ def place_order(
     metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)
     logger.info("idempotent replay", extra={"orderId": order.order_id})
     return responses.json(200, order, location=location)
+
+
+@app.get(
+    "/orders",
+    summary="List the caller's orders, newest first",
+    responses=responses.documented(OrderList, 200, 400, 401, 403, 429, 502, 503),
+)
+def list_orders(
+    # Read as text and checked by the service, which names the parameter in a 400 as it does
+    # for a bad header; the schema documents the rule.
+    limit: Annotated[
+        str | None,
+        Query(
+            description=f"Orders per page, 1-{MAX_PAGE_SIZE} (default 20)",
+            json_schema_extra={"pattern": r"^[0-9]{1,3}$"},
+        ),
+    ] = None,
+    next_token: Annotated[
+        str | None,
+        Query(
+            alias="nextToken",
+            description="The nextToken of the previous page",
+            json_schema_extra={"maxLength": MAX_TOKEN_LENGTH},
+        ),
+    ] = None,
+) -> Response[OrderList]:
+    caller = caller_of(app.current_event)
+    page = bootstrap.service().list_orders(caller, limit, next_token)
+    return responses.json(200, page.to_api())
 
 
 @app.get(

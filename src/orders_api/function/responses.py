@@ -49,9 +49,9 @@ INTERNAL_ERROR = "Internal error"
 
 # What each status means to a client; used for the OpenAPI document as well.
 STATUS_DESCRIPTIONS: dict[int, str] = {
-    200: "The order (an idempotent replay, for POST)",
+    200: "The order (an idempotent replay, for POST), or a page of the caller's orders",
     201: "Order placed; Location names it",
-    400: "Malformed JSON or header",
+    400: "Malformed JSON, header or query parameter",
     401: "Missing, invalid or expired token",
     403: "Blocked by the web application firewall, or no such route",
     404: "No such order for this caller",
@@ -138,7 +138,9 @@ def _field_path(location: Sequence[str | int]) -> str:
     """('body', 'items', 0, 'quantity') → 'items[0].quantity'."""
     path = ""
     for part in (
-        location[1:] if location and location[0] in ("body", "header", "path") else location
+        location[1:]
+        if location and location[0] in ("body", "header", "path", "query")
+        else location
     ):
         if isinstance(part, int):
             path += f"[{part}]"
