@@ -186,8 +186,21 @@ def _migrate(connection: sqlite3.Connection) -> None:
         raise
 
 
+def connect_existing(path: Path) -> sqlite3.Connection:
+    """Another connection to a database that a repository has opened (created and migrated).
+
+    It never opens the file by other means: closing any descriptor of a database file drops
+    every POSIX lock this process holds on it, the other connections' included
+    (https://www.sqlite.org/howtocorrupt.html, section 2.2), as `_private` would.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    return _connect(path)
+
+
 def open_private(path: Path) -> sqlite3.Connection:
-    """A connection to the orders database at `path`, created owner-only and migrated."""
+    """A connection to the orders database at `path`, created owner-only and migrated. Call
+    it before any other connection of this process to that file (see `connect_existing`)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _private(path)
     connection = _connect(path)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 # Modules that define `register(subparsers)`; each adds its commands with a `handler` default
 # that takes the parsed arguments and returns the exit status.
-COMMAND_MODULES: tuple[str, ...] = ("serve", "customer", "session", "cost", "waf", "openapi")
+COMMAND_MODULES: tuple[str, ...] = ("serve", "customer", "ops", "session", "cost", "waf", "openapi")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,6 +100,14 @@ class StackOutputs:
     region: str
     idp_endpoint: str | None = None
     """The local identity provider; None for a deployed stack (Cognito's regional endpoint)."""
+    table_name: str | None = None
+    """The Orders table; on the twin, its SQLite file."""
+    fulfil_function_name: str | None = None
+    """The function operators invoke to ship or cancel; None on the twin."""
+    event_bus_name: str | None = None
+    """The orders' event bus; on the twin, its events.jsonl file."""
+    source: Path | None = None
+    """The file these outputs were read from (the twin's lives in its data folder)."""
 
     @property
     def is_local(self) -> bool:
@@ -119,6 +127,9 @@ class StackOutputs:
             client_id=str(outputs["UserPoolClientId"]),
             region=str(outputs.get("Region") or user_pool_id.split("_", 1)[0]),
             idp_endpoint=str(outputs["IdpEndpoint"]) if outputs.get("IdpEndpoint") else None,
+            table_name=_optional(outputs, "TableName"),
+            fulfil_function_name=_optional(outputs, "FulfilFunctionName"),
+            event_bus_name=_optional(outputs, "EventBusName"),
         )
 
     @classmethod
@@ -135,7 +146,11 @@ class StackOutputs:
             ) from None
         except (OSError, ValueError) as exc:
             raise OutputsNotFound(f"cannot read {location}: {exc}") from exc
-        return cls.from_mapping(_flatten_outputs(document))
+        return replace(cls.from_mapping(_flatten_outputs(document)), source=location)
+
+
+def _optional(outputs: Mapping[str, Any], key: str) -> str | None:
+    return str(outputs[key]) if outputs.get(key) else None
 
 
 def _flatten_outputs(document: Any) -> Mapping[str, Any]:
@@ -370,7 +385,7 @@ class ApiResponse:
 
 
 class OrdersClient:
-    """The API's two operations, authenticated with the cached session (refreshed if needed)."""
+    """The API's operations, authenticated with the cached session (refreshed if needed)."""
 
     def __init__(
         self,
@@ -403,6 +418,16 @@ class OrdersClient:
 
     def get(self, order_id: str) -> ApiResponse:
         return self._call("GET", f"orders/{urllib.parse.quote(order_id, safe='')}", None, {})
+
+    def list(self, limit: int | None = None, next_token: str | None = None) -> ApiResponse:
+        """One page of the caller's orders, newest first (`nextToken` in the body: more)."""
+        query = {
+            key: value
+            for key, value in (("limit", limit), ("nextToken", next_token))
+            if value is not None
+        }
+        path = "orders" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+        return self._call("GET", path, None, {})
 
     def _call(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]

@@ -34,6 +34,10 @@ _OVERRIDES: dict[str, tuple[str, type[int] | type[Decimal]]] = {
     "unauthorized_share": ("unauthorized_share", Decimal),
     "invalid_share": ("invalid_share", Decimal),
     "read_share": ("read_share", Decimal),
+    "list_share": ("list_share", Decimal),
+    "orders_per_list": ("orders_per_list", int),
+    "status_changes": ("status_changes_per_order", Decimal),
+    "failed_share": ("failed_event_share", Decimal),
     "item_bytes": ("item_bytes", int),
     "log_bytes": ("log_bytes_per_request", int),
     "stored_orders": ("orders_already_stored", int),
@@ -85,6 +89,24 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--read-share", type=_decimal, help="share of admitted requests that read (0-1)"
+    )
+    parser.add_argument(
+        "--list-share",
+        type=_decimal,
+        help="share of admitted requests that list the caller's orders, GET /orders (0-1)",
+    )
+    parser.add_argument(
+        "--orders-per-list", type=int, help="orders a GET /orders page returns (default: 20)"
+    )
+    parser.add_argument(
+        "--status-changes",
+        type=_decimal,
+        help="status changes (ship or cancel) per order placed (default: 1)",
+    )
+    parser.add_argument(
+        "--failed-share",
+        type=_decimal,
+        help="share of events that fail delivery and land in the dead-letter queue (0-1)",
     )
     parser.add_argument("--item-bytes", type=int, help="average order item size in bytes")
     parser.add_argument("--log-bytes", type=int, help="CloudWatch Logs bytes per Lambda invocation")

@@ -1,4 +1,4 @@
-"""`orders-api users create`, `login`, `logout`, `orders place`, `orders get`: the API's client.
+"""`orders-api users create`, `login`, `logout`, `orders place|get|list`: the API's client.
 
 The same commands work against the local twin (its `.orders-api/outputs.json`, the default)
 and a deployed stack (`--outputs cdk-outputs.json`, or ORDERS_API_OUTPUTS). People get tables;
@@ -99,6 +99,17 @@ def register(subparsers: Any) -> None:
     get = orders_commands.add_parser("get", parents=[common], help="show one of your orders")
     get.add_argument("order_id", metavar="ORDER_ID")
     get.set_defaults(handler=_guarded(_get))
+    listing = orders_commands.add_parser(
+        "list", parents=[common], help="list your orders, newest first"
+    )
+    listing.add_argument(
+        "--limit",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="how many of the newest to show, 1-1000 (default: %(default)s)",
+    )
+    listing.set_defaults(handler=_guarded(_list))
 
 
 def _item(text: str) -> tuple[str, int]:
@@ -106,6 +117,16 @@ def _item(text: str) -> tuple[str, int]:
     if not separator or not sku or not quantity.isdigit():
         raise argparse.ArgumentTypeError(f"expected SKU=QUANTITY, like MUG-01=2, not {text!r}")
     return sku, int(quantity)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LISTED:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_LISTED}")
+    return int(text)
+
+
+MAX_LISTED = 1000
+API_PAGE_SIZE = 100
 
 
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -245,6 +266,41 @@ def _get(arguments: argparse.Namespace) -> int:
         raise ClientProblem("ORDER_ID is empty: give the id that `orders-api orders place` printed")
     client = OrdersClient(StackOutputs.load(arguments.outputs))
     return _show(client.get(arguments.order_id), arguments.json, "Order")
+
+
+def _list(arguments: argparse.Namespace) -> int:
+    client = OrdersClient(StackOutputs.load(arguments.outputs))
+    orders: list[dict[str, Any]] = []
+    token: str | None = None
+    while len(orders) < arguments.limit:
+        page = client.list(min(API_PAGE_SIZE, arguments.limit - len(orders)), token).body
+        orders += page.get("orders", [])
+        token = page.get("nextToken")
+        if not token:
+            break
+    if arguments.json:
+        print(json.dumps(orders))
+        return 0
+    _console.print(orders_table(orders, "Your orders, newest first"))
+    if token:
+        _console.print(f"(the newest {len(orders)}; --limit N shows more)", highlight=False)
+    return 0
+
+
+def orders_table(orders: list[dict[str, Any]], title: str, *, customers: bool = False) -> Table:
+    """Orders as rows a person reads: id, status, when, what (and whose, for the business)."""
+    table = Table(title=title, title_justify="left")
+    for column in ("Order id", "Status", "Created", "Items", *(["Customer"] if customers else [])):
+        table.add_column(column)
+    for order in orders:
+        items = ", ".join(f"{i.get('quantity')} x {i.get('sku')}" for i in order.get("items", []))
+        row = [order.get("orderId"), order.get("status"), order.get("createdAt"), items]
+        if customers:
+            row.append(order.get("customerId"))
+        table.add_row(*(shown(value) for value in row))
+    if not orders:
+        table.caption = "no orders"
+    return table
 
 
 def _show(response: ApiResponse, as_json: bool, title: str) -> int:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from orders_api.cli import waf
 from orders_api.twin.options import DEFAULT_DATA_DIR, TwinOptions, TwinStartupError
@@ -52,8 +53,44 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="let the handler's Powertools logs and metrics print as in Lambda",
     )
+    parser.add_argument(
+        "--orders-email",
+        metavar="ADDRESS",
+        type=_email_address,
+        help="show the e-mail each new order would send to ADDRESS (in the log, masked), as "
+        "the deployed stack sends it with -c ordersEmail=ADDRESS",
+    )
+    parser.add_argument(
+        "--events-webhook",
+        metavar="URL",
+        type=_loopback_url,
+        help="POST every order event (EventBridge's envelope) to this http://127.0.0.1 URL",
+    )
     waf.add_serve_arguments(parser)
     parser.set_defaults(handler=_serve, parser=parser)
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _loopback_url(text: str) -> str:
+    """An http(s) URL on this machine: the twin sends order data nowhere else."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"not an http:// URL: {text!r}")
+    if parts.hostname not in _LOOPBACK_HOSTS:
+        raise argparse.ArgumentTypeError(
+            f"the webhook must be on this machine (127.0.0.1, ::1 or localhost), not "
+            f"{parts.hostname}: events carry customers' addresses"
+        )
+    return text
+
+
+def _email_address(text: str) -> str:
+    local, at, domain = text.partition("@")
+    if not (local and at and "." in domain) or any(c.isspace() for c in text) or len(text) > 254:
+        raise argparse.ArgumentTypeError(f"not an e-mail address: {text!r}")
+    return text
 
 
 def _serve(arguments: argparse.Namespace) -> int:
@@ -69,6 +106,8 @@ def _serve(arguments: argparse.Namespace) -> int:
         access_log=arguments.access_log,
         function_logs=arguments.function_logs,
         request_filter=waf.request_filter(arguments),
+        orders_email=arguments.orders_email,
+        events_webhook=arguments.events_webhook,
     )
     try:
         return run(options)

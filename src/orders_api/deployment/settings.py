@@ -100,4 +100,6 @@ OUTPUT_KEYS = (
     "TableName",
     "WebAclArn",
     "OperatorsGroupName",
+    "FulfilFunctionName",
+    "EventBusName",
 )

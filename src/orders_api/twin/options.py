@@ -25,6 +25,10 @@ class TwinOptions:
     settings: DeploymentSettings = field(default_factory=lambda: DEFAULT_SETTINGS)
     request_filter: RequestFilter | None = None
     """The web ACL's local engine, evaluated before everything else; None: no filter."""
+    orders_email: str | None = None
+    """Where the e-mail for each new order would go (shown in the log, masked); None: none."""
+    events_webhook: str | None = None
+    """A loopback URL that gets every order event as a JSON POST; None: none."""
 
 
 class TwinStartupError(RuntimeError):

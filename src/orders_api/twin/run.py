@@ -26,6 +26,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Generator
+from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
@@ -36,13 +37,14 @@ from orders_api.deployment.settings import OUTPUT_KEYS
 from orders_api.function import bootstrap
 from orders_api.twin.apigateway.authorizer import CognitoAuthorizer
 from orders_api.twin.apigateway.cors import ApiCors
-from orders_api.twin.apigateway.gateway import Gateway
+from orders_api.twin.apigateway.gateway import LOCAL_ACCOUNT_ID, Gateway
 from orders_api.twin.apigateway.routing import stable_id
 from orders_api.twin.awslambda.context import LambdaHandler
 from orders_api.twin.awslambda.environments import ExecutionEnvironments, fresh_module_copy
 from orders_api.twin.cognito import IdentityProvider
 from orders_api.twin.connection_limits import BoundedHttpProtocol
 from orders_api.twin.docs_page import DocsPage
+from orders_api.twin.eventbridge.local import order_events_pipe
 from orders_api.twin.http import url_host
 from orders_api.twin.lock import DataFolderLock
 from orders_api.twin.options import TwinOptions, TwinStartupError
@@ -197,6 +199,17 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             1 if options.function_logs else settings.function.reserved_concurrency,
         )
         storage = cleanup.enter_context(open_storage(options, environments.others_may_run))
+        events_path: str | None = None
+        if storage.kind == "sqlite":
+            pipe = cleanup.enter_context(
+                order_events_pipe(
+                    options,
+                    Path(storage.table_name),
+                    account=LOCAL_ACCOUNT_ID,
+                    log=lambda line: print(f"[events] {line}", file=stream, flush=True),
+                )
+            )
+            events_path = str(pipe.events_path)
         bootstrap.install(storage.service)
         cleanup.callback(bootstrap.install, None)
         # Registered last, so run first: in-flight invocations finish before the storage closes.
@@ -223,6 +236,9 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             Region=settings.region,
             TableName=storage.table_name,
             WebAclArn="local" if options.request_filter is not None else None,
+            # No fulfil function runs here: `orders-api ops` works on the data folder.
+            FulfilFunctionName=None,
+            EventBusName=events_path,
             IdpEndpoint=idp.endpoint,
         )
         ready = threading.Event()

@@ -1,0 +1,1 @@
+"""Amazon EventBridge, locally: the pipe from the orders' change log to the bus, and the bus."""
