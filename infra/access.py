@@ -8,8 +8,13 @@ customer-managed policies allow exactly:
 - operating: reading this stack's log groups, its alarms and dashboard, CloudWatch metrics,
   the table's description and backups status, the web ACL and the stack's outputs; creating
   customers' accounts in the user pool (AdminCreateUser, AdminSetUserPassword, AdminGetUser);
-- and never writing order data: an explicit deny on the table's write actions, which wins
-  over any allow an engineer may pick up elsewhere.
+- fulfilling orders: listing them across customers with `dynamodb:Query` on the `byStatus`
+  index alone (by status, newest first, from a date; never a Scan, never the table itself),
+  and shipping or cancelling one by invoking the fulfil function (`lambda:InvokeFunction` on
+  that function alone), whose role may change an order's status attributes and nothing else;
+- and never writing order data themselves: an explicit deny on the table's write actions,
+  which wins over any allow an engineer may pick up elsewhere. A status change goes through
+  the fulfil function, which acts with its own role, not the operator's.
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from collections.abc import Sequence
 from aws_cdk import ArnFormat, Aws, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.compliance import acknowledge_nag
 from infra.config import InfraConfig
+from infra.storage import index_arn
+from orders_api.adapters.table_layout import STATUS_INDEX
 
 BOOTSTRAP_ROLES = ("deploy", "file-publishing", "lookup")
 """The `cdk bootstrap` roles a deployment of this stack uses (no container image assets)."""
@@ -74,6 +82,7 @@ class OperatorsGroup(Construct):
         alarm_name_prefix: str,
         dashboard_name: str,
         web_acl_arn: str,
+        fulfil_function: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -108,6 +117,7 @@ class OperatorsGroup(Construct):
         self.operate_policy = iam.ManagedPolicy(
             self,
             "OperatePolicy",
+            # Kept as it was: a new description would replace the managed policy.
             description=f"Read {config.stack_name}'s logs, metrics, alarms and table status",
             groups=[self.group],
             statements=[
@@ -164,6 +174,19 @@ class OperatorsGroup(Construct):
                     sid="DescribeOrdersTable",
                     actions=["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups"],
                     resources=[table.table_arn],
+                ),
+                iam.PolicyStatement(
+                    # `orders-api ops orders list`: orders by status and date, any customer.
+                    sid="ListOrdersByStatus",
+                    actions=["dynamodb:Query"],
+                    resources=[index_arn(table, STATUS_INDEX)],
+                ),
+                iam.PolicyStatement(
+                    # `orders-api ops orders ship|cancel`: the fulfil function's conditional
+                    # update is the only way an operator changes an order.
+                    sid="ShipOrCancelOrders",
+                    actions=["lambda:InvokeFunction"],
+                    resources=[fulfil_function.function_arn],
                 ),
                 iam.PolicyStatement(
                     sid="ReadWebAcl",

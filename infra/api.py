@@ -6,6 +6,7 @@ every resource, and CORS headers on the gateway responses."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
@@ -20,7 +21,7 @@ from infra.config import InfraConfig
 from orders_api.deployment.cors_policy import API_CORS, CorsPolicy
 from orders_api.deployment.gateway_responses import DEPLOYED_TYPES
 from orders_api.deployment.request_models import BODY_MODELS, draft4_schema
-from orders_api.deployment.routes import ROUTES, FunctionName, Route
+from orders_api.deployment.routes import ROUTES, Route
 
 JSON = "application/json"
 
@@ -51,6 +52,13 @@ ACCESS_LOG_FIELDS: dict[str, str] = {
     "userAgent": "$context.identity.userAgent",
 }
 """One JSON line per request. No source address, no token, no body: nothing personal."""
+
+QUERY_PARAMETERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GET", "/orders"): ("limit", "nextToken"),
+}
+"""Optional query string parameters a route declares (GET /orders pages with them). Declared,
+not required: the request validator lets a request without them through, and the function
+validates their values."""
 
 PREFLIGHT_STATUS = "204"
 PREFLIGHT_REQUEST_TEMPLATE = '{"statusCode": 200}'
@@ -124,7 +132,7 @@ class OrdersRestApi(Construct):
         *,
         config: InfraConfig,
         user_pool: cognito.IUserPool,
-        functions: dict[FunctionName, lambda_.IFunction],
+        functions: Mapping[str, lambda_.IFunction],
         cors: CorsPolicy = API_CORS,
     ) -> None:
         """`cors`: which browser origins may call the API. Every resource answers preflight
@@ -210,6 +218,10 @@ class OrdersRestApi(Construct):
             for segment in route.resource.split("/")
             if segment.startswith("{")
         }
+        query_parameters = {
+            f"method.request.querystring.{name}": False
+            for name in QUERY_PARAMETERS.get((route.method, route.resource), ())
+        }
         return resource.add_method(
             route.method,
             apigateway.LambdaIntegration(function, proxy=True, allow_test_invoke=False),
@@ -221,6 +233,7 @@ class OrdersRestApi(Construct):
             request_parameters={
                 "method.request.header.Authorization": True,
                 **path_parameters,
+                **query_parameters,
             },
         )
 

@@ -16,6 +16,11 @@ import orders_api
 
 PACKAGE = "orders_api"
 HANDLER = "orders_api.function.handler.lambda_handler"
+"""The API's handler: API Gateway proxy events, for the create and read functions."""
+FULFIL_HANDLER = "orders_api.function.fulfil.lambda_handler"
+"""Operators' status changes (`{"orderId": ..., "status": ...}`), invoked directly."""
+EVENTS_HANDLER = "orders_api.function.order_events.lambda_handler"
+"""The event pipes' enrichment: a batch of DynamoDB stream records in, the orders out."""
 
 RUNTIME_PARTS: tuple[str, ...] = (
     "__init__.py",

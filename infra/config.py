@@ -60,6 +60,11 @@ class InfraConfig:
     """The `cdk bootstrap` qualifier; its roles are the only ones operators may assume."""
     account: str | None = None
     """None: an environment-agnostic account (synthesis, tests); the CLI supplies the real one."""
+    orders_email: str | None = None
+    """Where the e-mail for each new order goes (an SNS e-mail subscription); None: no e-mail."""
+    table_indexes: int | None = None
+    """How many of the table's indexes to deploy (None: all): 1 for the first of the two
+    deployments that give an existing table its indexes (DynamoDB adds one per update)."""
 
     @property
     def stack_name(self) -> str:
@@ -122,7 +127,9 @@ class InfraConfig:
 
         `region`, `alarmEmail`, `monthlyBudgetUsd`, `powertoolsVersion`,
         `powertoolsLayerVersion`, `reservedConcurrency` (0: none reserved, for a new account
-        whose concurrency limit leaves no room to reserve).
+        whose concurrency limit leaves no room to reserve), `ordersEmail` (the address told of
+        each new order), `tableIndexes` (how many table indexes to deploy, see
+        `infra/storage.py`).
         """
         settings = DEFAULT_SETTINGS
         if (region := context("region")) is not None:
@@ -139,9 +146,14 @@ class InfraConfig:
             function = replace(settings.function, reserved_concurrency=int(reserved))
             settings = replace(settings, function=function)
         layer_version = context("powertoolsLayerVersion")
+        table_indexes = context("tableIndexes")
+        if table_indexes is not None and int(table_indexes) < 0:
+            raise ValueError("tableIndexes is a count of indexes, 0 or more")
         return cls(
             settings=settings,
             powertools_version=str(context("powertoolsVersion") or POWERTOOLS_VERSION),
             powertools_layer_version=None if layer_version is None else int(layer_version),
             account=account,
+            orders_email=str(context("ordersEmail") or "") or None,
+            table_indexes=None if table_indexes is None else int(table_indexes),
         )

@@ -3,7 +3,9 @@
 The alarms are exactly `orders_api.deployment.monitoring.ALARMS` (the cost model prices the
 same list); this module only maps each alarm's `resource` to the metric dimensions of the
 deployed construct. The topic is encrypted with a customer-managed key because CloudWatch
-alarms and AWS Budgets cannot publish to a topic under the AWS-managed `aws/sns` key.
+alarms and AWS Budgets cannot publish to a topic under the AWS-managed `aws/sns` key. The same
+key encrypts the order e-mail topic and the events' dead-letter queue (`infra/events.py`),
+which adds EventBridge, for this stack's bus, to the services that may use it.
 """
 
 from __future__ import annotations

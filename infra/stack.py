@@ -1,5 +1,6 @@
 """The Orders API stack, composed in build order: table, functions, user pool, API and
-authorizer, web ACL and its association, then the alarms, budget and operators group."""
+authorizer, web ACL and its association, the alarms and budget, the order events (bus, pipes,
+e-mail), then the operators group."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from infra.asset import stage_runtime_package
 from infra.auth import UserDirectory
 from infra.compliance import skip_checkov
 from infra.config import PROJECT_TAGS, InfraConfig
+from infra.events import OrderEvents
 from infra.functions import OrderFunctions
 from infra.monitoring import MonitoredResources, Monitoring
 from infra.protection import WebAcl
@@ -36,7 +38,8 @@ class OrdersApiStack(Stack):
             scope,
             config.stack_name,
             stack_name=config.stack_name,
-            description="Orders API: WAF, API Gateway (REST, Cognito), Lambda, DynamoDB",
+            description="Orders API: WAF, API Gateway (REST, Cognito), Lambda, DynamoDB, "
+            "EventBridge",
             env=Environment(account=config.account, region=config.region),
             termination_protection=False,
         )
@@ -45,7 +48,9 @@ class OrdersApiStack(Stack):
         staged = stage_runtime_package(
             asset_directory or Path(tempfile.mkdtemp(prefix="orders-api-asset-"))
         )
-        storage = OrdersTable(self, "Storage", settings=config.settings.storage)
+        storage = OrdersTable(
+            self, "Storage", settings=config.settings.storage, index_count=config.table_indexes
+        )
         functions = OrderFunctions(
             self,
             "Functions",
@@ -59,7 +64,7 @@ class OrdersApiStack(Stack):
             "Api",
             config=config,
             user_pool=auth.user_pool,
-            functions=dict(functions.functions),
+            functions=functions.route_functions(),
         )
         protection = WebAcl(self, "Protection", config=config, stage=api.stage)
         monitoring = Monitoring(
@@ -76,6 +81,16 @@ class OrdersApiStack(Stack):
                 web_acl_name=config.web_acl_name,
             ),
         )
+        order_events = OrderEvents(
+            self,
+            "Events",
+            config=config,
+            table=storage.table,
+            enrichment=functions.functions["events"],
+            key=monitoring.key,
+            alarm_topic=monitoring.topic,
+            alarm_name_prefix=monitoring.alarm_name_prefix,
+        )
         access = OperatorsGroup(
             self,
             "Access",
@@ -91,6 +106,7 @@ class OrdersApiStack(Stack):
             alarm_name_prefix=monitoring.alarm_name_prefix,
             dashboard_name=monitoring.dashboard_name,
             web_acl_arn=protection.web_acl_arn,
+            fulfil_function=functions.functions["fulfil"],
         )
         for log_group in self.node.find_all():
             if isinstance(log_group, logs.CfnLogGroup):
@@ -106,6 +122,7 @@ class OrdersApiStack(Stack):
         self.api = api
         self.protection = protection
         self.monitoring = monitoring
+        self.events = order_events
         self.access = access
         outputs = {
             "ApiUrl": api.api.url,
@@ -115,6 +132,8 @@ class OrdersApiStack(Stack):
             "TableName": storage.table.table_name,
             "WebAclArn": protection.web_acl_arn,
             "OperatorsGroupName": access.group.group_name,
+            "FulfilFunctionName": functions.functions["fulfil"].function_name,
+            "EventBusName": order_events.bus.event_bus_name,
         }
         if tuple(outputs) != OUTPUT_KEYS:
             raise ValueError(f"outputs {tuple(outputs)} are not the local twin's {OUTPUT_KEYS}")

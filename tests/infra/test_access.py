@@ -1,7 +1,9 @@
-"""The operators group: deploy through the CDK roles, read this stack, never write orders."""
+"""The operators group: deploy through the CDK roles, read this stack, list orders by status and
+fulfil them through the fulfil function, never write orders themselves; no Scan anywhere."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from synthesized import Synthesis
@@ -90,11 +92,81 @@ def test_operators_may_describe_the_table_but_never_write_orders(synthesis: Synt
     deny = statements["NeverWriteOrders"]
     assert deny["Effect"] == "Deny"
     assert deny["Resource"] == table
-    assert set(_actions(deny)) == set(ORDER_WRITE_ACTIONS) >= {"dynamodb:PutItem"}
-    for statement in statements.values():
-        if statement["Effect"] == "Allow":
-            for action in _actions(statement):
-                assert not action.startswith("dynamodb:") or action.startswith("dynamodb:Describe")
+    assert (
+        set(_actions(deny))
+        == set(ORDER_WRITE_ACTIONS)
+        >= {
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        }
+    )
+    allowed = {
+        action
+        for statement in statements.values()
+        if statement["Effect"] == "Allow"
+        for action in _actions(statement)
+        if action.startswith("dynamodb:")
+    }
+    assert allowed == {
+        "dynamodb:DescribeTable",
+        "dynamodb:DescribeContinuousBackups",
+        "dynamodb:Query",
+    }
+
+
+def test_operators_query_the_status_index_only(synthesis: Synthesis) -> None:
+    table = {"Fn::GetAtt": [synthesis.logical_id(synthesis.stack.table), "Arn"]}
+    queries = [
+        statement
+        for statement in _statements(synthesis).values()
+        if "dynamodb:Query" in _actions(statement)
+    ]
+    assert queries == [_statements(synthesis)["ListOrdersByStatus"]]
+    (statement,) = queries
+    assert statement["Effect"] == "Allow"
+    assert _actions(statement) == ["dynamodb:Query"]
+    assert statement["Resource"] == {"Fn::Join": ["", [table, "/index/byStatus"]]}
+
+
+def test_operators_may_invoke_the_fulfil_function_only(synthesis: Synthesis) -> None:
+    fulfil = synthesis.logical_id(synthesis.stack.functions.functions["fulfil"])
+    invokes = [
+        statement
+        for statement in _statements(synthesis).values()
+        if any(action.startswith("lambda:") for action in _actions(statement))
+    ]
+    assert invokes == [_statements(synthesis)["ShipOrCancelOrders"]]
+    (statement,) = invokes
+    assert statement["Effect"] == "Allow"
+    assert _actions(statement) == ["lambda:InvokeFunction"]
+    assert statement["Resource"] == {"Fn::GetAtt": [fulfil, "Arn"]}
+
+
+def _every_policy_statement(synthesis: Synthesis) -> list[dict[str, Any]]:
+    statements = []
+    for resource in synthesis.template["Resources"].values():
+        properties = resource.get("Properties", {})
+        documents = [properties.get("PolicyDocument"), properties.get("KeyPolicy")]
+        if resource["Type"] == "AWS::IAM::Role":  # inline policies (a user pool has Policies too)
+            documents += [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+        for document in documents:
+            if isinstance(document, dict):
+                statements.extend(document["Statement"])
+    assert statements
+    return statements
+
+
+def test_nothing_in_the_stack_may_scan_the_table(synthesis: Synthesis) -> None:
+    """Listing goes through an index, for customers and operators alike: no Scan, no
+    `dynamodb:*`, no action pattern that would include Scan."""
+    for statement in _every_policy_statement(synthesis):
+        if statement["Effect"] != "Allow":
+            continue
+        for action in _actions(statement):
+            assert action.lower() != "dynamodb:scan"
+            assert not (action.startswith("dynamodb:") and "*" in action), action
+            assert action != "*"
+    assert "dynamodb:Scan" not in json.dumps(synthesis.template)
 
 
 def test_operators_may_create_customers_as_the_readme_says_and_nothing_more(

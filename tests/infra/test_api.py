@@ -9,7 +9,7 @@ from typing import Any
 
 from synthesized import Synthesis
 
-from infra.api import ERROR_BODY, GATEWAY_RESPONSES, preflight_allow_headers
+from infra.api import ERROR_BODY, GATEWAY_RESPONSES, QUERY_PARAMETERS, preflight_allow_headers
 from orders_api.deployment.cors_policy import API_CORS
 from orders_api.deployment.request_models import draft4_schema
 from orders_api.deployment.routes import ROUTES
@@ -164,11 +164,29 @@ def test_post_orders_bodies_are_validated_against_the_generated_new_order_model(
 def test_every_route_method_requires_the_authorization_header_and_its_path_parameters(
     synthesis: Synthesis,
 ) -> None:
-    for (_, resource), method in _methods(synthesis).items():
+    for (http_method, resource), method in _methods(synthesis).items():
         expected = {"method.request.header.Authorization": True}
         for name in re.findall(r"{(\w+)}", resource):
             expected[f"method.request.path.{name}"] = True
+        for name in QUERY_PARAMETERS.get((http_method, resource), ()):
+            expected[f"method.request.querystring.{name}"] = False
         assert method["RequestParameters"] == expected
+
+
+def test_customers_list_their_orders_with_get_orders_behind_the_authorizer(
+    synthesis: Synthesis,
+) -> None:
+    listing = _methods(synthesis)[("GET", "/orders")]
+    assert listing["AuthorizationType"] == "COGNITO_USER_POOLS"
+    assert listing["AuthorizerId"] == {"Ref": synthesis.logical_id(synthesis.stack.api.authorizer)}
+    # The page size and the opaque token are declared, and optional.
+    assert listing["RequestParameters"] == {
+        "method.request.header.Authorization": True,
+        "method.request.querystring.limit": False,
+        "method.request.querystring.nextToken": False,
+    }
+    read = synthesis.logical_id(synthesis.stack.functions.functions["read"])
+    assert {"Fn::GetAtt": [read, "Arn"]} in listing["Integration"]["Uri"]["Fn::Join"][1]
 
 
 def test_the_stage_throttles_and_logs_errors_as_configured(synthesis: Synthesis) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from synthesized import Synthesis
 
+from infra.asset import EVENTS_HANDLER, FULFIL_HANDLER, HANDLER
 from infra.config import POWERTOOLS_LAYER_ACCOUNT, POWERTOOLS_VERSION, InfraConfig
-from infra.functions import route_functions
+from infra.functions import FUNCTIONS, route_functions
 from orders_api.deployment.cors_policy import API_CORS
 from orders_api.deployment.routes import ROUTES
 from orders_api.deployment.settings import DEFAULT_SETTINGS
@@ -27,12 +28,29 @@ def _ref(synthesis: Synthesis, construct: Any) -> str:
     return synthesis.logical_id(construct)
 
 
-def test_there_is_one_function_per_route_function(synthesis: Synthesis) -> None:
+def test_there_is_one_function_per_route_function_plus_fulfil_and_events(
+    synthesis: Synthesis,
+) -> None:
     assert set(synthesis.resources("AWS::Lambda::Function")) == {
         _ref(synthesis, function) for function in synthesis.stack.functions.functions.values()
     }
-    assert tuple(synthesis.stack.functions.functions) == route_functions()
-    assert set(route_functions()) == {route.function for route in ROUTES}
+    assert tuple(synthesis.stack.functions.functions) == ("create", "read", "fulfil", "events")
+    assert route_functions() == ("create", "read") == tuple(sorted({r.function for r in ROUTES}))
+    assert set(synthesis.stack.functions.route_functions()) == set(route_functions())
+
+
+def test_each_function_runs_its_own_handler(synthesis: Synthesis) -> None:
+    handlers = {
+        name: function["Properties"]["Handler"] for name, function in _functions(synthesis).items()
+    }
+    assert handlers == {
+        "create": HANDLER,
+        "read": HANDLER,
+        "fulfil": FULFIL_HANDLER,
+        "events": EVENTS_HANDLER,
+    }
+    assert FULFIL_HANDLER == "orders_api.function.fulfil.lambda_handler"
+    assert EVENTS_HANDLER == "orders_api.function.order_events.lambda_handler"
 
 
 def test_functions_run_python_on_arm64_with_memory_timeout_and_concurrency_cap_from_settings(
@@ -46,7 +64,6 @@ def test_functions_run_python_on_arm64_with_memory_timeout_and_concurrency_cap_f
         assert properties["MemorySize"] == settings.memory_mb
         assert properties["Timeout"] == settings.timeout_seconds
         assert properties["ReservedConcurrentExecutions"] == settings.reserved_concurrency
-        assert properties["Handler"] == "orders_api.function.handler.lambda_handler"
 
 
 def test_functions_take_the_official_layer_from_powertools_public_ssm_parameter(
@@ -86,48 +103,111 @@ def test_an_account_with_no_room_can_deploy_without_reserved_concurrency() -> No
 def test_functions_find_the_table_powertools_and_cors_settings_in_their_environment(
     synthesis: Synthesis,
 ) -> None:
-    table = synthesis.logical_id(synthesis.stack.table)
-    for function in _functions(synthesis).values():
-        variables = function["Properties"]["Environment"]["Variables"]
-        assert variables == {
-            TABLE_NAME: {"Ref": table},
-            "POWERTOOLS_SERVICE_NAME": "orders-api",
-            "POWERTOOLS_METRICS_NAMESPACE": "OrdersApi",
-            **API_CORS.function_environment(),
+    table = {TABLE_NAME: {"Ref": synthesis.logical_id(synthesis.stack.table)}}
+    powertools = {
+        "POWERTOOLS_SERVICE_NAME": "orders-api",
+        "POWERTOOLS_METRICS_NAMESPACE": "OrdersApi",
+    }
+    expected = {
+        # The API's functions answer browsers: they carry the API's CORS policy.
+        "create": {**table, **powertools, **API_CORS.function_environment()},
+        "read": {**table, **powertools, **API_CORS.function_environment()},
+        "fulfil": {**table, **powertools},
+        # The enrichment reads stream records, never the table: it is not even told its name.
+        "events": powertools,
+    }
+    for name, function in _functions(synthesis).items():
+        assert function["Properties"]["Environment"]["Variables"] == expected[name]
+
+
+def _role_statements(synthesis: Synthesis, name: str) -> list[dict[str, Any]]:
+    role = synthesis.stack.functions.roles[name]
+    properties = synthesis.template["Resources"][synthesis.logical_id(role)]["Properties"]
+    assert properties["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
         }
+    ]
+    assert "ManagedPolicyArns" not in properties
+    (policy,) = properties["Policies"]
+    statements: list[dict[str, Any]] = policy["PolicyDocument"]["Statement"]
+    log_group = synthesis.logical_id(synthesis.stack.functions.log_groups[name])
+    assert statements[-1] == {
+        "Sid": "OwnLogGroup",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+    }
+    return statements[:-1]
 
 
-def test_each_role_may_do_exactly_its_one_table_action_and_write_its_own_logs(
+def _table_arn(synthesis: Synthesis) -> dict[str, Any]:
+    return {"Fn::GetAtt": [synthesis.logical_id(synthesis.stack.table), "Arn"]}
+
+
+def _index_arn(synthesis: Synthesis, index: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", [_table_arn(synthesis), f"/index/{index}"]]}
+
+
+def test_every_function_is_in_the_table_and_has_a_role_and_log_group(
     synthesis: Synthesis,
 ) -> None:
-    table = synthesis.logical_id(synthesis.stack.table)
-    expected_actions = {"create": "dynamodb:PutItem", "read": "dynamodb:GetItem"}
-    for name, role in synthesis.stack.functions.roles.items():
-        log_group = synthesis.logical_id(synthesis.stack.functions.log_groups[name])
-        properties = synthesis.template["Resources"][synthesis.logical_id(role)]["Properties"]
-        assert properties["AssumeRolePolicyDocument"]["Statement"] == [
-            {
-                "Action": "sts:AssumeRole",
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-            }
-        ]
-        (policy,) = properties["Policies"]
-        assert policy["PolicyDocument"]["Statement"] == [
-            {
-                "Sid": "OrdersTable",
-                "Action": expected_actions[name],
-                "Effect": "Allow",
-                "Resource": {"Fn::GetAtt": [table, "Arn"]},
-            },
-            {
-                "Sid": "OwnLogGroup",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Effect": "Allow",
-                "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
-            },
-        ]
-        assert "ManagedPolicyArns" not in properties
+    assert set(FUNCTIONS) == set(synthesis.stack.functions.roles)
+    assert set(FUNCTIONS) == set(synthesis.stack.functions.log_groups)
+
+
+def test_the_create_role_may_still_only_put_an_item(synthesis: Synthesis) -> None:
+    assert _role_statements(synthesis, "create") == [
+        {
+            "Sid": "OrdersTable",
+            "Action": "dynamodb:PutItem",
+            "Effect": "Allow",
+            "Resource": _table_arn(synthesis),
+        }
+    ]
+
+
+def test_the_read_role_may_get_an_item_and_query_the_customer_index_only(
+    synthesis: Synthesis,
+) -> None:
+    assert _role_statements(synthesis, "read") == [
+        {
+            "Sid": "OrdersTable",
+            "Action": "dynamodb:GetItem",
+            "Effect": "Allow",
+            "Resource": _table_arn(synthesis),
+        },
+        {
+            "Sid": "OrdersByCustomer",
+            "Action": "dynamodb:Query",
+            "Effect": "Allow",
+            "Resource": _index_arn(synthesis, "byCustomer"),
+        },
+    ]
+
+
+def test_the_fulfil_role_may_update_the_status_attributes_and_nothing_else(
+    synthesis: Synthesis,
+) -> None:
+    (statement,) = _role_statements(synthesis, "fulfil")
+    assert statement["Action"] == "dynamodb:UpdateItem"
+    assert statement["Resource"] == _table_arn(synthesis)
+    assert statement["Effect"] == "Allow"
+    conditions = statement["Condition"]
+    assert conditions == {
+        "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": ["orderId", "status", "statusChangedAt"]
+        },
+        # Without it, a request that named no attribute would satisfy ForAllValues.
+        "Null": {"dynamodb:Attributes": "false"},
+        "StringEquals": {"dynamodb:ReturnValues": ["NONE"]},
+    }
+
+
+def test_the_events_role_may_write_its_logs_and_touch_no_data(synthesis: Synthesis) -> None:
+    assert _role_statements(synthesis, "events") == []
 
 
 def test_no_role_or_group_gets_a_managed_or_attached_policy_beyond_its_own(

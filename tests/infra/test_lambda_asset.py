@@ -75,17 +75,20 @@ def _asset_of_the_functions(synthesis: Synthesis) -> Path:
 
 
 def _cors_environment_of_the_functions(synthesis: Synthesis) -> dict[str, str]:
-    """The CORS variables the stack gives the functions, as deployed."""
+    """The CORS variables the stack gives the API's functions, as deployed."""
+    functions = synthesis.stack.functions.route_functions().values()
     (variables,) = {
         json.dumps(
             {
                 name: value
-                for name, value in function["Properties"]["Environment"]["Variables"].items()
+                for name, value in synthesis.template["Resources"][synthesis.logical_id(function)][
+                    "Properties"
+                ]["Environment"]["Variables"].items()
                 if name.startswith("ORDERS_CORS_")
             },
             sort_keys=True,
         )
-        for function in synthesis.resources("AWS::Lambda::Function").values()
+        for function in functions
     }
     environment: dict[str, str] = json.loads(variables)
     assert environment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aws_cdk import ArnFormat
 from synthesized import Synthesis
@@ -24,7 +25,18 @@ def test_every_shared_alarm_is_deployed_once_and_notifies_the_topic(
 ) -> None:
     topic = {"Ref": synthesis.logical_id(synthesis.stack.monitoring.topic)}
     deployed = _alarms(synthesis)
-    assert set(deployed) == {f"OrdersApi-{alarm.name}" for alarm in ALARMS}
+    # The shared alarms, and the event construct's delivery alarms (tests/infra/test_events.py).
+    events = {
+        str(synthesis.stack.resolve(alarm.node.default_child.alarm_name))  # type: ignore[union-attr]
+        for alarm in synthesis.stack.events.alarms.values()
+    }
+    assert events == {
+        "OrdersApi-order-placed-pipe-failures",
+        "OrdersApi-order-status-changed-pipe-failures",
+        "OrdersApi-order-mail-failures",
+        "OrdersApi-undelivered-events",
+    }
+    assert set(deployed) == {f"OrdersApi-{alarm.name}" for alarm in ALARMS} | events
     for alarm in ALARMS:
         properties = deployed[f"OrdersApi-{alarm.name}"]
         assert properties["AlarmActions"] == [topic]
@@ -82,17 +94,32 @@ def test_the_topic_is_encrypted_with_a_rotated_key_and_refuses_plain_transport(
     synthesis: Synthesis,
 ) -> None:
     monitoring = synthesis.stack.monitoring
-    topic = synthesis.only("AWS::SNS::Topic")["Properties"]
+    topic = synthesis.template["Resources"][synthesis.logical_id(monitoring.topic)]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [synthesis.logical_id(monitoring.key), "Arn"]}
     assert synthesis.only("AWS::KMS::Key")["Properties"]["EnableKeyRotation"] is True
-    policy = synthesis.only("AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    policy = _alarm_topic_policy(synthesis)[1]["Properties"]["PolicyDocument"]
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
     key_policy = synthesis.only("AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
     services = {
         s["Principal"]["Service"] for s in key_policy if "Service" in s.get("Principal", {})
     }
-    assert services == {"cloudwatch.amazonaws.com", "budgets.amazonaws.com"}
+    # The stack's one key also encrypts the order e-mail topic and the events' dead letters.
+    assert services == {
+        "cloudwatch.amazonaws.com",
+        "budgets.amazonaws.com",
+        "events.amazonaws.com",
+    }
+
+
+def _alarm_topic_policy(synthesis: Synthesis) -> tuple[str, dict[str, Any]]:
+    topic = {"Ref": synthesis.logical_id(synthesis.stack.monitoring.topic)}
+    ((logical_id, policy),) = (
+        (logical_id, policy)
+        for logical_id, policy in synthesis.resources("AWS::SNS::TopicPolicy").items()
+        if policy["Properties"]["Topics"] == [topic]
+    )
+    return logical_id, policy
 
 
 def test_no_email_is_subscribed_unless_one_is_configured(synthesis: Synthesis) -> None:
@@ -136,7 +163,7 @@ def test_the_topic_policy_lets_this_account_s_alarms_and_budgets_publish(
     synthesis: Synthesis,
 ) -> None:
     """The stack's topic policy replaces SNS's default one: each publisher needs its own allow."""
-    policy = synthesis.only("AWS::SNS::TopicPolicy")["Properties"]["PolicyDocument"]
+    policy = _alarm_topic_policy(synthesis)[1]["Properties"]["PolicyDocument"]
     allows = {
         s["Principal"]["Service"]: s
         for s in policy["Statement"]
@@ -160,12 +187,12 @@ def test_the_topic_policy_lets_this_account_s_alarms_and_budgets_publish(
 def test_the_budget_is_created_after_the_topic_policy_that_lets_it_publish(
     synthesis: Synthesis,
 ) -> None:
-    (policy_id,) = synthesis.resources("AWS::SNS::TopicPolicy")
+    policy_id, _ = _alarm_topic_policy(synthesis)
     budget = synthesis.only("AWS::Budgets::Budget")
     assert policy_id in budget.get("DependsOn", [])
 
 
-def test_the_services_may_use_the_key_for_this_accounts_alarms_and_budgets_only(
+def test_the_services_may_use_the_key_for_this_accounts_alarms_budgets_and_rules_only(
     synthesis: Synthesis,
 ) -> None:
     key_policy = synthesis.only("AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]

@@ -10,6 +10,7 @@ from orders_api.deployment.settings import OUTPUT_KEYS
 
 def test_the_outputs_are_the_local_twins_keys_and_nothing_else(synthesis: Synthesis) -> None:
     assert tuple(synthesis.template["Outputs"]) == OUTPUT_KEYS
+    assert OUTPUT_KEYS[-2:] == ("FulfilFunctionName", "EventBusName")
 
 
 def test_the_outputs_name_the_deployed_resources(synthesis: Synthesis) -> None:
@@ -20,6 +21,10 @@ def test_the_outputs_name_the_deployed_resources(synthesis: Synthesis) -> None:
     assert outputs["TableName"] == {"Ref": synthesis.logical_id(stack.table)}
     assert outputs["Region"] == {"Ref": "AWS::Region"}
     assert outputs["OperatorsGroupName"] == {"Ref": synthesis.logical_id(stack.access.group)}
+    assert outputs["FulfilFunctionName"] == {
+        "Ref": synthesis.logical_id(stack.functions.functions["fulfil"])
+    }
+    assert outputs["EventBusName"] == {"Ref": synthesis.logical_id(stack.events.bus)}
     assert outputs["WebAclArn"] == {
         "Fn::GetAtt": [stack.resolve(stack.protection.web_acl.logical_id), "Arn"]
     }
