@@ -23,13 +23,17 @@ class Service(StrEnum):
     COGNITO = "Cognito"
     WAF = "WAF"
     CLOUDWATCH = "CloudWatch"
+    EVENTBRIDGE = "EventBridge"
+    SNS = "SNS"
+    SQS = "SQS"
     XRAY = "X-Ray"
     BUDGETS = "Budgets"
 
 
 class Basis(StrEnum):
     FIXED = "fixed"
-    """Owed every month whatever the traffic: web ACL, rules, alarms, dashboards, budgets."""
+    """Owed every month whatever the traffic: web ACL, rules, alarms, dashboards, budgets, and
+    the pipes' polling of the table's stream."""
     VARIABLE = "variable"
     """Grows with requests, users or the data they leave behind."""
 

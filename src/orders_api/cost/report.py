@@ -10,9 +10,14 @@ from orders_api.cost.lines import Basis, FreeTierMode, Service
 from orders_api.cost.model import (
     AUTHORIZER_AND_THROTTLE_NOT_BILLED,
     DEPLOYED,
+    EMAIL_RATE_LIMIT,
+    EVENTS_PATH_BILLING,
     HTTP_API_HAS_NO_WAF,
     REST_WITHOUT_WAF,
     SECONDS_PER_MONTH,
+    STATUS_CHANGE_INDEX_WRITES,
+    STREAM_POLLING_ASSUMED,
+    STREAM_READS_BY_PIPES_BILLED,
     WAF_BILLS_EVERY_EVALUATED_REQUEST,
     WAF_BLOCKED_UNDOCUMENTED,
     Assumptions,
@@ -27,6 +32,11 @@ from orders_api.cost.scenarios import Scenario, scenarios, tokenless
 from orders_api.cost.workload import BilledDuration
 
 DOCS_COMMAND = "orders-api cost --markdown > docs/cost.md"
+CLI = ".venv/bin/orders-api cost"
+SNS_EMAIL_MESSAGES_PER_SECOND = 10
+"""Above this, SNS suspends an e-mail subscription (see `model.EMAIL_RATE_LIMIT`)."""
+_BACKEND = (Service.LAMBDA, Service.DYNAMODB, Service.EVENTBRIDGE, Service.SNS, Service.SQS)
+"""What a request that gets past the front door costs: compute, storage, events and e-mail."""
 
 
 def _table(estimates: Sequence[Estimate]) -> list[str]:
@@ -75,7 +85,8 @@ def _claim(scenario: Scenario, deployment: Deployment, sheet: PriceSheet) -> lis
             key=lambda line: line.amount,
         )
         lines.append(
-            f"- Free tier *{mode.value}*: the month costs {usd(result.total)}; "
+            f"- Free tier *{mode.value}* (`{CLI} --scenario {scenario.key} --free-tier "
+            f"{mode.value}`): the month costs {usd(result.total)}; "
             f"WAF {usd(waf)} of it "
             f"({_share(waf, result.total)}), {usd(fixed_waf)} of which fixed (web ACL and "
             f"{deployment.waf_rules} rules) out of {usd(result.fixed)} fixed in all. Next largest "
@@ -100,7 +111,8 @@ def _claim(scenario: Scenario, deployment: Deployment, sheet: PriceSheet) -> lis
         lines += [
             "",
             f"With this traffic's shape, WAF is the largest service below {requests:,.0f} "
-            f"requests a month; from there {rival.value} costs more (free tier: always).",
+            f"requests a month; from there {rival.value} costs more (free tier: always; "
+            f"`{CLI} --scenario {scenario.key} --plot cost.png` draws it).",
         ]
     return lines
 
@@ -112,20 +124,21 @@ def _abuse_without_token(
     without = compare(tokenless(scenario).workload, deployment, sheet)
     deployed, no_waf = with_token[0], with_token[2]
     bot_requests = scenario.workload.requests_per_month * scenario.workload.waf_blocked_share
-    backend = (Service.LAMBDA, Service.DYNAMODB)
-    protected = sum((no_waf.by_service().get(s, Decimal(0)) for s in backend), Decimal(0))
-    shielded = sum((deployed.by_service().get(s, Decimal(0)) for s in backend), Decimal(0))
+    protected = sum((no_waf.by_service().get(s, Decimal(0)) for s in _BACKEND), Decimal(0))
+    shielded = sum((deployed.by_service().get(s, Decimal(0)) for s in _BACKEND), Decimal(0))
     return [
         "",
         f"Without WAF, the bot's {bot_requests:,.0f} "
-        f"requests with a valid token would run Lambda and write to DynamoDB: those two would cost "
-        f"{usd(protected)} instead of {usd(shielded)}, and the month {usd(no_waf.total)} instead "
+        "requests with a valid token would place orders: Lambda, DynamoDB, the events path and "
+        f"the e-mails would cost {usd(protected)} instead of {usd(shielded)}, and the month "
+        f"{usd(no_waf.total)} instead "
         f"of {usd(deployed.total)}. The stage throttle "
         f"({deployment.throttle_rate_limit} requests/s) "
         f"caps that damage at {deployment.throttle_rate_limit * SECONDS_PER_MONTH:,.0f} requests "
         "a month.",
         "",
-        "If the bots carry **no valid token**, the Cognito authorizer refuses them and "
+        f"If the bots carry **no valid token** (`{CLI} --scenario {scenario.key} "
+        "--valid-token-share 0`), the Cognito authorizer refuses them and "
         "API Gateway "
         f"bills nothing for it: without WAF the month costs {usd(without[2].total)}, with WAF "
         f"{usd(without[0].total)} — WAF then adds cost rather than saving it. WAF earns its price "
@@ -141,13 +154,17 @@ def _scenario_section(scenario: Scenario, deployment: Deployment, sheet: PriceSh
         "",
         scenario.story,
         "",
+        f"This table alone: `{CLI} --scenario {scenario.key}` (`--json` for the exact amounts).",
+        "",
         f"Inputs: {workload.requests_per_month:,.0f} requests a month, "
         f"{workload.monthly_active_users:,} monthly active users, "
         f"{workload.waf_blocked_share:.2%} blocked by WAF, "
         f"{workload.unauthorized_share:.0%} refused by the authorizer, "
         f"{workload.invalid_share:.0%} by the validator, {workload.read_share:.0%} reads, "
-        f"{workload.item_bytes} B per order, {workload.log_bytes_per_request} log bytes per "
-        f"invocation, {workload.orders_already_stored:,} orders already stored. Free tier: always.",
+        f"{workload.list_share:.0%} lists, {workload.status_changes_per_order} status change per "
+        f"order placed, {workload.item_bytes} B per order, {workload.log_bytes_per_request} log "
+        f"bytes per invocation, {workload.orders_already_stored:,} orders already stored. "
+        "Free tier: always.",
         "",
         *_table(estimates),
     ]
@@ -165,6 +182,17 @@ def _scenario_section(scenario: Scenario, deployment: Deployment, sheet: PriceSh
                 "gets 429 (unbilled, but those orders are lost) — raise the throttle first."
             ),
         ]
+        if deployment.order_emails and scenario.peak_requests_per_second > Decimal(
+            SNS_EMAIL_MESSAGES_PER_SECOND
+        ):
+            lines += [
+                "",
+                f"**E-mail at the peak:** near {scenario.peak_requests_per_second} new orders a "
+                f"second, the order e-mails exceed SNS's {SNS_EMAIL_MESSAGES_PER_SECOND} messages "
+                "a second per e-mail subscription, and SNS suspends the subscription until it is "
+                "confirmed again: the table prices every e-mail, but most of the day's would not "
+                "be sent.",
+            ]
     if scenario.key == "small-business":
         lines += ["", *_claim(scenario, deployment, sheet)]
     if scenario.key == "bot-abuse":
@@ -203,6 +231,9 @@ def markdown_report(deployment: Deployment, sheet: PriceSheet, duration: BilledD
         f"<!-- Generated by `{DOCS_COMMAND}` (or `make cost`); a unit test fails when it is "
         "out of date. Edit the model or the price sheet, never this file. -->",
         "",
+        f"Every figure on this page comes from `make cost`, which runs `{CLI} --markdown > "
+        "docs/cost.md`; each section names the command that prints its figures alone.",
+        "",
         f"Prices: {sheet.region}, read {sheet.read_on.isoformat()}. Deployed configuration "
         f"(read from `orders_api.deployment`): {deployment.architecture} Lambda with "
         f"{deployment.function_memory_mb} MB, Cognito {deployment.cognito_plan.title()} plan, "
@@ -212,7 +243,13 @@ def markdown_report(deployment: Deployment, sheet: PriceSheet, duration: BilledD
         f"{deployment.log_retention_days} days, "
         f"PITR {'on' if deployment.point_in_time_recovery else 'off'}, "
         f"X-Ray {'on' if deployment.tracing else 'off'}, stage throttle "
-        f"{deployment.throttle_rate_limit} requests/s.",
+        f"{deployment.throttle_rate_limit} requests/s; {deployment.secondary_indexes} global "
+        f"secondary indexes projecting every attribute, {deployment.event_pipes} pipes from the "
+        f"table's stream ({deployment.stream_shards} shard, polled "
+        f"{deployment.stream_polls_per_second} times a second by each) through an enrichment "
+        f"function ({deployment.enrichment_batch_size} record per invocation) to a custom "
+        "event bus, "
+        f"{'an e-mail per new order through SNS' if deployment.order_emails else 'no e-mail'}.",
         "",
         f"Lambda billed duration: {duration.billed_ms} ms per invocation, {duration.origin}. "
         "AWS bills whole milliseconds, rounded up; on AWS a PutItem round trip adds a few "
@@ -230,10 +267,33 @@ def markdown_report(deployment: Deployment, sheet: PriceSheet, duration: BilledD
         f"- {WAF_BLOCKED_UNDOCUMENTED} **Assumed: not billed** (`--apigw-bills-waf-blocked` "
         "prices the other case).",
         f"- {HTTP_API_HAS_NO_WAF}",
+        "- Indexes: a new order writes the table and puts one entry into each of the "
+        f"{deployment.secondary_indexes} global secondary indexes; as both project every "
+        "attribute, each entry costs the order's write units and is stored again, with its "
+        "100 bytes of overhead (https://docs.aws.amazon.com/amazondynamodb/latest/"
+        "developerguide/GSI.html). A status change updates the table and changes byStatus's "
+        "partition key (two index writes: delete the old entry, put the new) and byCustomer's "
+        f"copy (one): {1 + STATUS_CHANGE_INDEX_WRITES} writes. Point-in-time recovery is billed on "
+        "the table and its local indexes only (https://docs.aws.amazon.com/amazondynamodb/latest/"
+        "developerguide/PointInTimeRecovery_Howitworks.html). GET /orders is one eventually "
+        "consistent Query on byCustomer, billed on the page's total size rounded up to 4 KB "
+        "(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/"
+        "read-write-operations.html). Each placed order is taken to change status once "
+        "(`status_changes_per_order`).",
+        f"- {EVENTS_PATH_BILLING}",
+        f"- {STREAM_READS_BY_PIPES_BILLED}",
+        f"- {STREAM_POLLING_ASSUMED}",
+        f"- {EMAIL_RATE_LIMIT}",
+        "- The dead-letter queue costs nothing while deliveries succeed: each failed event is "
+        "a SendMessage, then a ReceiveMessage and a DeleteMessage when drained "
+        "(`--failed-share`, https://aws.amazon.com/sqs/pricing/). The topic and the queue use the "
+        "stack's existing KMS key; KMS requests are not priced.",
         "- Free tiers belong to the account: *always* applies the allowances every account keeps "
-        "(Lambda 1M requests and 400,000 GB-s, 25 GB of DynamoDB, 10,000 Cognito MAU, CloudWatch "
-        "10 metrics, 10 alarms, 3 dashboards, 5 GB of logs, 2 budgets); *none* shows what the "
-        "stack adds to a busy account; *all* adds API Gateway's 12-month offer.",
+        "(Lambda 1M requests and 400,000 GB-s, 25 GB of DynamoDB, 2,500,000 stream reads by "
+        "non-Lambda consumers, 10,000 Cognito MAU, CloudWatch 10 metrics, 10 alarms, 3 "
+        "dashboards, 5 GB of logs, SNS 1M requests and 1,000 e-mails, SQS 1M requests, 2 "
+        "budgets); *none* shows what the stack adds to a busy account; *all* adds API Gateway's "
+        "12-month offer.",
         "",
     ]
     for preset in presets:
@@ -245,7 +305,8 @@ def markdown_report(deployment: Deployment, sheet: PriceSheet, duration: BilledD
     lines += [
         "## If API Gateway did bill WAF-blocked requests",
         "",
-        f"The bot-abuse month would cost {usd(billed.total)} instead of "
+        f"`{CLI} --scenario bot-abuse --apigw-bills-waf-blocked`: "
+        f"the bot-abuse month would cost {usd(billed.total)} instead of "
         f"{usd(estimate(bots.workload, deployment, sheet).total)} with WAF, against "
         f"{usd(estimate(bots.workload, deployment, sheet, REST_WITHOUT_WAF).total)} without it.",
         "",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from orders_api.domain.paging import DEFAULT_PAGE_SIZE
+
 BENCH_KEY = "warm_invoke_ms"
 FALLBACK_BILLED_MS = Decimal(100)
 
@@ -65,8 +67,21 @@ class Workload:
     invalid_share: Decimal = Decimal(0)
     """Refused by API Gateway's request validator (a body that breaks the model)."""
     read_share: Decimal = Decimal(0)
-    """Of the requests that reach Lambda, the share that reads an order (GET) instead of
-    placing one (POST, one conditional PutItem)."""
+    """Of the requests that reach Lambda, the share that reads an order (GET /orders/{id}, one
+    GetItem) instead of placing one (POST, one conditional PutItem)."""
+    list_share: Decimal = Decimal(0)
+    """Of the requests that reach Lambda, the share that lists the caller's orders (GET /orders,
+    one eventually consistent Query on the byCustomer index). The rest of what is neither read
+    nor list places an order."""
+    orders_per_list: int = DEFAULT_PAGE_SIZE
+    """Orders a list page returns: by default a full page of the API's default limit, an upper
+    bound for customers with fewer orders."""
+    status_changes_per_order: Decimal = Decimal(1)
+    """Status changes (PLACED -> SHIPPED or CANCELLED, by an operator through the fulfil
+    function) per order placed in the month: each order is shipped or cancelled once."""
+    failed_event_share: Decimal = Decimal(0)
+    """Of the events, the share that the pipe or the e-mail rule fails to deliver after its
+    retries and sends to the dead-letter queue instead."""
     item_bytes: int = 1024
     """Average stored order, attribute names included; 1 KB is one write request unit."""
     log_bytes_per_request: int = 1500
@@ -86,14 +101,22 @@ class Workload:
             raise ValueError("an item has at least one byte; log bytes cannot be negative")
         if self.orders_already_stored < 0:
             raise ValueError("orders already stored cannot be negative")
+        if self.orders_per_list < 0 or self.status_changes_per_order < 0:
+            raise ValueError("orders per list and status changes per order cannot be negative")
         for name in (
             "waf_blocked_share",
             "unauthorized_share",
             "invalid_share",
             "read_share",
+            "list_share",
+            "failed_event_share",
             "blocked_with_valid_token_share",
         ):
             _share(name, getattr(self, name))
+        if self.read_share + self.list_share > 1:
+            raise ValueError(
+                f"read and list shares add up to {self.read_share + self.list_share} > 1"
+            )
         refused = self.waf_blocked_share + self.unauthorized_share + self.invalid_share
         if refused > 1:
             raise ValueError(f"blocked, unauthorized and invalid shares add up to {refused} > 1")

@@ -5,7 +5,14 @@ from __future__ import annotations
 import ast
 from dataclasses import replace
 
-from orders_api.cost.deployed import billed_waf_rule_count, read_deployment
+from orders_api.adapters import table_layout
+from orders_api.cost.deployed import (
+    EVENT_DELIVERY_ALARMS,
+    EVENT_PIPES,
+    assumed_event_alarms,
+    billed_waf_rule_count,
+    read_deployment,
+)
 from orders_api.deployment import monitoring, waf_policy
 from orders_api.deployment.settings import DEFAULT_SETTINGS
 from tests.paths import ROOT
@@ -52,7 +59,7 @@ def test_function_memory_architecture_and_observability_come_from_the_settings()
 
 def test_alarms_dashboards_and_custom_metrics_are_counted_from_the_monitoring_module() -> None:
     deployment = read_deployment()
-    assert deployment.alarms == len(monitoring.ALARMS)
+    assert deployment.alarms == len(monitoring.ALARMS) + assumed_event_alarms()
     assert deployment.dashboards == len(monitoring.DASHBOARDS)
     assert deployment.custom_metrics == len(monitoring.CUSTOM_METRICS)
 
@@ -71,3 +78,50 @@ def test_each_function_has_an_error_and_a_throttle_alarm() -> None:
     resources = {(a.resource, a.metric_name) for a in monitoring.ALARMS}
     for function in ("create-function", "read-function"):
         assert {(function, "Errors"), (function, "Throttles")} <= resources
+
+
+def test_the_event_delivery_alarms_are_assumed_only_until_monitoring_lists_its_own() -> None:
+    dlq = replace(
+        monitoring.ALARMS[0],
+        name="events-dead-letter-depth",
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+    )
+    assert assumed_event_alarms((*monitoring.ALARMS, dlq)) == 0
+    plain = tuple(
+        a
+        for a in monitoring.ALARMS
+        if a.namespace not in {"AWS/SQS", "AWS/Events", "AWS/EventBridge/Pipes"}
+    )
+    assert assumed_event_alarms(plain) == EVENT_DELIVERY_ALARMS
+
+
+def test_the_indexes_priced_are_the_table_layouts_two() -> None:
+    assert read_deployment().secondary_indexes == 2
+    assert {table_layout.CUSTOMER_INDEX, table_layout.STATUS_INDEX} == {"byCustomer", "byStatus"}
+
+
+def test_the_pipes_and_their_alarms_are_those_infra_events_deploys() -> None:
+    """The package cannot import the CDK app: read `infra/events.py` as text instead. Its
+    PIPES hold one PipeSpec per pipe; `_alarms` adds one alarm per pipe, the rule's and the
+    dead-letter queue's (two literal keys)."""
+    tree = ast.parse((ROOT / "infra" / "events.py").read_text())
+    specs = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "PipeSpec"
+    ]
+    assert len(specs) == EVENT_PIPES
+    alarms = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "_alarms"
+    )
+    literal_keys = [
+        target.slice.value
+        for node in ast.walk(alarms)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant)
+    ]
+    assert EVENT_PIPES + len(literal_keys) == EVENT_DELIVERY_ALARMS

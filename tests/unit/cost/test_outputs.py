@@ -111,3 +111,41 @@ def test_the_plot_is_a_png_and_reports_where_waf_stops_being_largest(tmp_path: P
     assert width >= 800
     assert height >= 500
     assert crossing is not None
+
+
+def test_every_scenario_section_names_the_command_that_prints_its_table() -> None:
+    text = DOCS.read_text()
+    for key in ("small-business", "promotion-day", "bot-abuse"):
+        assert f"`.venv/bin/orders-api cost --scenario {key}`" in text
+    assert "`make cost`" in text
+
+
+def test_the_promotion_day_warns_that_its_peak_outruns_the_e_mail_subscription() -> None:
+    section = DOCS.read_text().split("## Promotion day")[1].split("## Bot abuse")[0]
+    assert "**E-mail at the peak:**" in section
+    small = DOCS.read_text().split("## Small business")[1].split("## Promotion day")[0]
+    assert "E-mail at the peak" not in small
+
+
+def test_the_events_flags_reach_the_workload(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = [
+        "cost",
+        "--list-share",
+        "0.5",
+        "--orders-per-list",
+        "5",
+        "--status-changes",
+        "2",
+        "--failed-share",
+        "0.01",
+        "--json",
+    ]
+    assert main(arguments) == 0
+    report = json.loads(capsys.readouterr().out)
+    workload = report["workload"]
+    assert (workload["list_share"], workload["orders_per_list"]) == ("0.5", "5")
+    assert (workload["status_changes_per_order"], workload["failed_event_share"]) == ("2", "0.01")
+    items = {line["item"] for line in report["estimates"]["deployed"]["lines"]}
+    assert "dead-letter queue requests" in items
+    assert any(item.startswith("list read request units") for item in items)
+    assert main(["cost", "--list-share", "0.7", "--read-share", "0.7"]) == 2

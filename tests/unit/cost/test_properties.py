@@ -32,6 +32,8 @@ def workloads(draw: st.DrawFn) -> Workload:
     blocked = draw(shares)
     unauthorized = draw(shares) * (1 - blocked)
     invalid = draw(shares) * (1 - blocked - unauthorized)
+    read = draw(shares)
+    listing = draw(shares) * (1 - read)
     return Workload(
         requests_per_month=Decimal(draw(st.integers(min_value=0, max_value=10**9))),
         monthly_active_users=draw(st.integers(min_value=0, max_value=2_000_000)),
@@ -39,7 +41,11 @@ def workloads(draw: st.DrawFn) -> Workload:
         waf_blocked_share=blocked,
         unauthorized_share=unauthorized,
         invalid_share=invalid,
-        read_share=draw(shares),
+        read_share=read,
+        list_share=listing,
+        orders_per_list=draw(st.integers(min_value=0, max_value=100)),
+        status_changes_per_order=draw(shares) * 3,
+        failed_event_share=draw(shares),
         item_bytes=draw(st.integers(min_value=1, max_value=400 * 1024)),
         log_bytes_per_request=draw(st.integers(min_value=0, max_value=20_000)),
         orders_already_stored=draw(st.integers(min_value=0, max_value=10**8)),
@@ -118,3 +124,31 @@ def test_the_fixed_part_is_the_sum_of_the_fixed_line_items_and_does_not_depend_o
     )
     assert idle.fixed == result.fixed
     assert all(line.amount >= 0 for line in result.lines)
+
+
+@settings(max_examples=100, deadline=None)
+@given(workloads(), st.integers(min_value=1, max_value=3), designs, assumption_sets)
+def test_more_status_changes_or_failed_deliveries_never_cost_less(
+    workload: Workload, factor: int, design: Design, assumptions: Assumptions
+) -> None:
+    busier = replace(
+        workload,
+        status_changes_per_order=workload.status_changes_per_order * factor,
+        failed_event_share=min(Decimal(1), workload.failed_event_share * factor),
+    )
+    before = estimate(workload, DEPLOYMENT, SHEET, design, assumptions)
+    after = estimate(busier, DEPLOYMENT, SHEET, design, assumptions)
+    assert after.total >= before.total - PRECISION
+    assert after.fixed == before.fixed
+
+
+@settings(max_examples=100, deadline=None)
+@given(workloads(), designs, assumption_sets)
+def test_turning_the_order_e_mails_off_saves_exactly_the_sns_lines(
+    workload: Workload, design: Design, assumptions: Assumptions
+) -> None:
+    with_emails = estimate(workload, DEPLOYMENT, SHEET, design, assumptions)
+    silent = estimate(workload, replace(DEPLOYMENT, order_emails=False), SHEET, design, assumptions)
+    sns = with_emails.by_service().get(Service.SNS, Decimal(0))
+    assert Service.SNS not in silent.by_service()
+    assert abs(with_emails.total - silent.total - sns) < PRECISION
