@@ -137,7 +137,7 @@ def test_an_expired_token_gets_401_with_aws_message(
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "orders"), ("DELETE", "orders"), ("GET", "nothing-here"), ("POST", "orders/")],
+    [("PUT", "orders"), ("DELETE", "orders"), ("GET", "nothing-here"), ("POST", "orders/")],
 )
 def test_a_path_or_method_without_a_route_gets_403_missing_authentication_token(
     api: httpx.Client, method: str, path: str

@@ -212,5 +212,5 @@ def test_without_the_web_acl_an_attack_reaches_the_api(twin_factory: Any) -> Non
     twin: Twin = twin_factory("--no-waf")
     assert twin.ready()["requestFilter"] is None
     response = httpx.get(twin.url("orders"), params={"file": "../../etc/passwd"}, timeout=30)
-    assert response.status_code == 403  # no route for GET /orders: API Gateway's own 403
-    assert response.json() == {"message": "Missing Authentication Token"}
+    assert response.status_code == 401  # past the web ACL: the authorizer wants a token
+    assert response.json() == {"message": "Unauthorized"}

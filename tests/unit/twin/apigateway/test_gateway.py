@@ -262,7 +262,7 @@ def test_path_parameters_are_decoded_and_match_one_segment_only() -> None:
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/prod/orders"),
+        ("DELETE", "/prod/orders"),
         ("PUT", "/prod/orders"),
         ("POST", "/prod/orders/"),
         ("GET", "/prod/"),
