@@ -37,19 +37,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def order_of(record: DynamoDBRecord) -> dict[str, object]:
-    """The order a stream record's new image holds, as the API returns it."""
+def order_of(record: DynamoDBRecord) -> dict[str, Any]:
+    """The order a stream record's new image holds, field for field as the API's responses
+    carry it (absent fields as null)."""
     image = record.dynamodb.new_image if record.dynamodb is not None else None
     if not image:
         raise ValueError(f"stream record {record.event_id} has no new image")
-    return Order.from_record(_plain(image)).to_api()
+    return Order.from_record(_plain(image)).model_dump(mode="json", by_alias=True)
 
 
-def enrich(records: list[dict[str, Any]]) -> list[dict[str, object]]:
+def enrich(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One event detail per stream record, in the records' order."""
     return [order_of(record) for record in DynamoDBStreamEvent({"Records": records}).records]
 
 
 @logger.inject_lambda_context
-def lambda_handler(event: list[dict[str, Any]], context: LambdaContext) -> list[dict[str, object]]:
+def lambda_handler(event: list[dict[str, Any]], context: LambdaContext) -> list[dict[str, Any]]:
     return enrich(event)

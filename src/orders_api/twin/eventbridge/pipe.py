@@ -71,7 +71,7 @@ class OrderEventsPipe:
         self,
         change_log: ChangeLog,
         bus: EventBus,
-        enrich: Callable[[list[dict[str, Any]]], list[dict[str, object]]],
+        enrich: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
         *,
         region: str,
         stream_arn: str,
