@@ -88,7 +88,7 @@ def list_orders(
         str | None,
         Query(
             description=f"Orders per page, 1-{MAX_PAGE_SIZE} (default 20)",
-            json_schema_extra={"pattern": r"^[0-9]{1,3}$"},
+            json_schema_extra={"pattern": r"^(100|[1-9][0-9]?)$"},
         ),
     ] = None,
     next_token: Annotated[
@@ -135,16 +135,18 @@ def _called_path() -> str:
     return "/orders"
 
 
-def _with_media_type_lower_cased(function: _LambdaHandler) -> _LambdaHandler:
-    """The function, given events whose Content-Type media type is lower-cased (see `wire`)."""
+def _with_wire_normalised(function: _LambdaHandler) -> _LambdaHandler:
+    """The function, given events whose Content-Type media type is lower-cased and whose query
+    parameters hold one value each (see `wire`)."""
 
     @functools.wraps(function)
-    def with_media_type_lower_cased(
-        event: dict[str, Any], context: LambdaContext
-    ) -> dict[str, Any]:
-        return function(wire.with_media_type_lower_cased(event), context)
+    def with_wire_normalised(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        event = wire.with_query_values_as_api_gateway_reads_them(
+            wire.with_media_type_lower_cased(event)
+        )
+        return function(event, context)
 
-    return with_media_type_lower_cased
+    return with_wire_normalised
 
 
 def _with_cors_headers(function: _LambdaHandler) -> _LambdaHandler:
@@ -159,7 +161,7 @@ def _with_cors_headers(function: _LambdaHandler) -> _LambdaHandler:
 
 
 @_with_cors_headers
-@_with_media_type_lower_cased
+@_with_wire_normalised
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

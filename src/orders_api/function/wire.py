@@ -1,5 +1,5 @@
-"""How the function reads what API Gateway hands it: request bodies as bounded JSON, and the
-body's media type as HTTP defines it.
+"""How the function reads what API Gateway hands it: request bodies as bounded JSON, the
+body's media type as HTTP defines it, and one value per query parameter.
 
 A body the deployed request model would refuse can still reach the function (the model is
 API Gateway's, and the local twin may run without it), so reading it must never fail in a way
@@ -46,6 +46,20 @@ def with_media_type_lower_cased(event: dict[str, Any]) -> dict[str, Any]:
                     if isinstance(value, list)
                     else _lower_media_type(value)
                 )
+    return event
+
+
+def with_query_values_as_api_gateway_reads_them(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with one value per query parameter, the last, in `multiValueQueryStringParameters`
+    too: what `queryStringParameters` holds when a client repeats a parameter
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+    No parameter of this API takes several values; the resolver would otherwise refuse a repeated
+    one with 422 rather than read it as API Gateway does. Changed in place and returned."""
+    values = event.get("multiValueQueryStringParameters")
+    if isinstance(values, dict):
+        event["multiValueQueryStringParameters"] = {
+            name: value[-1:] if isinstance(value, list) else value for name, value in values.items()
+        }
     return event
 
 

@@ -83,3 +83,15 @@ def test_a_token_this_api_never_gave_is_400_naming_it(
     status, body = invoke(list_event(nextToken=token))
     assert status == 400
     assert body["errors"][0]["field"] == "nextToken"
+
+
+def test_a_repeated_parameter_counts_once_its_last_value_as_api_gateway_reads_it(
+    repository: InMemoryOrderRepository,
+) -> None:
+    _place(3)
+    event = list_event(limit="1")
+    event["multiValueQueryStringParameters"] = {"limit": ["\u00e9t\u00e9", "junk", "2"]}
+    event["queryStringParameters"] = {"limit": "2"}
+    status, body = invoke(event)
+    assert status == 200
+    assert len(body["orders"]) == 2
