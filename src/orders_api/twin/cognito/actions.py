@@ -272,6 +272,20 @@ def admin_create_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     return {"User": user_type(user)}
 
 
+def admin_get_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """AdminGetUser: the user as UserType, its attributes under `UserAttributes`."""
+    pool.check_pool(parameters.string("UserPoolId"))
+    user = user_type(pool.admin_user(parameters.string("Username")))
+    user["UserAttributes"] = user.pop("Attributes")
+    return user
+
+
+def admin_delete_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    pool.check_pool(parameters.string("UserPoolId"))
+    pool.admin_delete_user(parameters.string("Username"))
+    return {}
+
+
 def admin_initiate_auth(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     pool.check_pool(parameters.string("UserPoolId"))
     return _start_flow(pool, parameters, ADMIN_AUTH_FLOWS)
@@ -318,6 +332,8 @@ ACTIONS: dict[str, ActionSpec] = {
     "AdminConfirmSignUp": ActionSpec(admin_confirm_sign_up, signed=True),
     "AdminCreateUser": ActionSpec(admin_create_user, signed=True),
     "AdminSetUserPassword": ActionSpec(admin_set_user_password, signed=True),
+    "AdminGetUser": ActionSpec(admin_get_user, signed=True),
+    "AdminDeleteUser": ActionSpec(admin_delete_user, signed=True),
     "AdminInitiateAuth": ActionSpec(admin_initiate_auth, signed=True),
     "AdminRespondToAuthChallenge": ActionSpec(admin_respond_to_auth_challenge, signed=True),
 }

@@ -95,6 +95,19 @@ class IdentityStore:
                 "UPDATE users SET record = ? WHERE username_key = ?", (_encode(user), user.key)
             )
 
+    def delete_user(self, username: str) -> None:
+        """Forget the user and every sign-in of theirs, in one transaction."""
+        key = username_key(username)
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                self._connection.execute("DELETE FROM sessions WHERE username_key = ?", (key,))
+                self._connection.execute("DELETE FROM users WHERE username_key = ?", (key,))
+                self._connection.execute("COMMIT")
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+
     def add_session(self, session: SignInSession, *, now: float) -> None:
         """Store a new sign-in, dropping sessions whose refresh token has expired by `now`."""
         with self._lock:

@@ -266,6 +266,14 @@ class UserPool:
         return user
 
     @_serialized_per_user
+    def admin_delete_user(self, username: str) -> None:
+        """Delete the user and their sign-ins: the refresh token and the access tokens stop
+        working with the pool at once. ID tokens already issued verify until they expire, as on
+        AWS, where the API's authorizer checks a token's signature and claims, not the user."""
+        self.admin_user(username)
+        self.store.delete_user(username)
+
+    @_serialized_per_user
     def admin_confirm_sign_up(self, username: str) -> None:
         user = self.admin_user(username)
         if user.status != "UNCONFIRMED":

@@ -501,3 +501,44 @@ def test_revoking_an_unknown_token_is_answered_as_a_success(pool: UserPool) -> N
     assert (status, payload) == (200, {})
     status, payload = call(pool, "RevokeToken", {"ClientId": "other", "Token": "nope"})
     assert status == 400
+
+
+def test_an_administrator_reads_then_deletes_a_user_whose_sign_ins_end_with_it(
+    pool: UserPool, logs: list[str]
+) -> None:
+    confirmed(pool, logs)
+    signed_in = call(
+        pool,
+        "InitiateAuth",
+        {
+            "ClientId": pool.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": "ada@example.com", "PASSWORD": PASSWORD},
+        },
+    )[1]["AuthenticationResult"]
+    target = {"UserPoolId": pool.user_pool_id, "Username": "ada@example.com"}
+
+    status, found = call(pool, "AdminGetUser", target, signed=True)
+    assert status == 200
+    assert found["UserStatus"] == "CONFIRMED"
+    assert {"Name": "email", "Value": "ada@example.com"} in found["UserAttributes"]
+
+    assert call(pool, "AdminDeleteUser", target, signed=True) == (200, {})
+    assert call(pool, "AdminGetUser", target, signed=True)[1]["__type"] == "UserNotFoundException"
+    refused = call(
+        pool,
+        "InitiateAuth",
+        {
+            "ClientId": pool.client_id,
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "AuthParameters": {"REFRESH_TOKEN": signed_in["RefreshToken"]},
+        },
+    )[1]
+    assert refused["__type"] == "NotAuthorizedException"
+    assert call(pool, "GetUser", {"AccessToken": signed_in["AccessToken"]})[1]["__type"] in (
+        "NotAuthorizedException",
+        "UserNotFoundException",
+    )
+    assert call(pool, "AdminDeleteUser", target, signed=True)[1]["__type"] == (
+        "UserNotFoundException"
+    )
