@@ -7,7 +7,8 @@ customer-managed policies allow exactly:
   account and region, which CloudFormation then uses; the group itself cannot create anything;
 - operating: reading this stack's log groups, its alarms and dashboard, CloudWatch metrics,
   the table's description and backups status, the web ACL and the stack's outputs; creating
-  customers' accounts in the user pool (AdminCreateUser, AdminSetUserPassword, AdminGetUser);
+  customers' accounts in the user pool (AdminCreateUser, AdminSetUserPassword, AdminGetUser,
+  and AdminDeleteUser: closing an account on request, and the parity suite's clean-up);
 - fulfilling orders: listing them across customers with `dynamodb:Query` on the `byStatus`
   index alone (by status, newest first, from a date; never a Scan, never the table itself),
   and shipping or cancelling one by invoking the fulfil function (`lambda:InvokeFunction` on
@@ -54,8 +55,11 @@ CUSTOMER_ADMIN_ACTIONS = (
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminSetUserPassword",
     "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminDeleteUser",
 )
-"""What operators may do to the user pool: create a customer's account, as the README says."""
+"""What operators may do to the user pool: create a customer's account, as the README says,
+look one up, and delete one (a customer's request to close it; `make parity` removes the users
+it creates). No sign-in, no token: operators never act as a customer."""
 ORDER_WRITE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -142,7 +146,8 @@ class OperatorsGroup(Construct):
                 ),
                 iam.PolicyStatement(
                     # `orders-api users create` (AdminCreateUser, then AdminSetUserPassword);
-                    # AdminGetUser to look one up. No sign-in, no token, no deletion.
+                    # AdminGetUser to look one up, AdminDeleteUser to close one. No sign-in,
+                    # no token.
                     sid="CreateCustomers",
                     actions=list(CUSTOMER_ADMIN_ACTIONS),
                     resources=[user_pool_arn],

@@ -169,7 +169,7 @@ def test_nothing_in_the_stack_may_scan_the_table(synthesis: Synthesis) -> None:
     assert "dynamodb:Scan" not in json.dumps(synthesis.template)
 
 
-def test_operators_may_create_customers_as_the_readme_says_and_nothing_more(
+def test_operators_may_create_look_up_and_delete_customers_and_nothing_more(
     synthesis: Synthesis,
 ) -> None:
     # `orders-api users create` calls AdminCreateUser then AdminSetUserPassword.
@@ -179,7 +179,8 @@ def test_operators_may_create_customers_as_the_readme_says_and_nothing_more(
     assert statement["Resource"] == {"Fn::GetAtt": [pool, "Arn"]}
     everything = [action for s in _statements(synthesis).values() for action in _actions(s)]
     cognito = {action for action in everything if action.startswith("cognito-idp:")}
-    assert cognito == set(CUSTOMER_ADMIN_ACTIONS), "no deletion, no sign-in, no token"
+    assert cognito == set(CUSTOMER_ADMIN_ACTIONS), "no sign-in, no token, no pool change"
+    assert "cognito-idp:AdminDeleteUser" in cognito
 
 
 def test_operators_can_list_log_groups_before_reading_one(synthesis: Synthesis) -> None:
