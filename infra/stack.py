@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from aws_cdk import Aws, CfnOutput, Environment, Stack, Tags
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -16,6 +17,7 @@ from infra.access import OperatorsGroup
 from infra.api import OrdersRestApi
 from infra.asset import stage_runtime_package
 from infra.auth import UserDirectory
+from infra.bootstrap import role_boundary_arn_token
 from infra.compliance import skip_checkov
 from infra.config import PROJECT_TAGS, InfraConfig
 from infra.events import OrderEvents
@@ -45,6 +47,13 @@ class OrdersApiStack(Stack):
         )
         for key, value in PROJECT_TAGS.items():
             Tags.of(self).add(key, value)
+        # Every role carries the boundary `make bootstrap` creates: the execution role may only
+        # create or change roles that do (infra/bootstrap.py), so it must exist before deploy.
+        iam.PermissionsBoundary.of(self).apply(
+            iam.ManagedPolicy.from_managed_policy_arn(
+                self, "RoleBoundary", role_boundary_arn_token(config.stack_name)
+            )
+        )
         staged = stage_runtime_package(
             asset_directory or Path(tempfile.mkdtemp(prefix="orders-api-asset-"))
         )
