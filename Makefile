@@ -15,6 +15,7 @@ PYTEST_ARGS ?=
 
 .PHONY: help run test check fmt synth deploy diff destroy bench soak cost clean
 .PHONY: web
+.PHONY: bootstrap parity
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,7 +36,7 @@ $(DYNALITE):
 
 # The browser test's page: amazon-cognito-identity-js from npm (versions pinned by the lockfile,
 # install scripts off), bundled by esbuild into one file; no CDN.
-$(WEB_BUNDLE): web/package.json web/package-lock.json web/src/app.js web/src/index.html
+$(WEB_BUNDLE): web/package.json web/package-lock.json $(wildcard web/src/*.js web/src/*.html)
 	cd web && npm ci --silent && npm run --silent build
 
 web: $(WEB_BUNDLE) ## Build the browser test's page (web/dist) from npm, locally
@@ -47,6 +48,9 @@ run: $(RUN_STAMP) ## Start the local twin on its embedded defaults (installs the
 
 test: $(STAMP) $(DYNALITE) $(WEB_BUNDLE) ## Run every test (starts dynalite on loopback for the contract suite)
 	DYNALITE_BIN=$(abspath $(DYNALITE)) $(BIN)/python scripts/with_dynalite.py $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+parity: $(STAMP) ## The parity suite: against ORDERS_API_OUTPUTS (a twin's, or cdk-outputs.json), else a twin it starts
+	ORDERS_API_PARITY_PROFILE=$${ORDERS_API_PARITY_PROFILE:-$${AWS_PROFILE:-}} $(BIN)/python -m pytest tests/parity $(PYTEST_ARGS)
 
 soak: $(STAMP) ## The reliability suites at soak sizes (ORDERS_SOAK=1): fuzzing, hostile input, crashes, load, faults
 	ORDERS_SOAK=1 $(BIN)/python -m pytest tests/e2e/reliability tests/security/test_hostile_input.py --timeout=3600 $(PYTEST_ARGS)
@@ -67,6 +71,10 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
 
 synth: $(STAMP) ## Synthesize the CDK app into cdk.out/ (cdk-nag runs; no AWS access needed)
 	$(BIN)/python -m infra.app
+
+# Never in CI or tests: it creates IAM policies and deploys the CDKToolkit stack (infra/bootstrap.py).
+bootstrap: $(STAMP) ## Once per account/region: CDK bootstrap with a limited execution role (docs/deploy.md)
+	$(BIN)/python -m infra.bootstrap --deploy --write cdk.out/bootstrap --cdk "$(CDK)" $(ARGS)
 
 diff: $(STAMP) ## Compare the deployed stack with this code (needs AWS credentials)
 	$(CDK) diff $(ARGS)
