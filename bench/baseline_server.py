@@ -2,8 +2,9 @@
 
 A minimal Starlette app on uvicorn: `POST /prod/orders` verifies the RS256 ID token with PyJWT
 against the same JWKS key (fetched once at start-up), reads the JSON body, and inserts the order
-into SQLite (WAL, synchronous=FULL), one commit per request, before answering 201. No WAF, no
-proxy event, no validation model, no authorizer cache: what the twin adds must pay for itself.
+into SQLite (WAL, synchronous=FULL), one commit per request, before answering 201, all inline
+on the event loop of one process (no thread pool). No WAF, no proxy event, no validation model,
+no authorizer cache: what the twin adds must pay for itself.
 
     python -m bench.baseline_server --port P --jwks-url URL --issuer ISS --client-id ID --db PATH
 """
@@ -21,7 +22,6 @@ from typing import Any
 import jwt
 import uvicorn
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -65,8 +65,9 @@ def make_app(*, jwks_url: str, issuer: str, client_id: str, db_path: str) -> Sta
     async def orders(request: Request) -> Response:
         body = await request.body()
         token = request.headers.get("authorization", "")
-        # Verification and the fsync'd commit block: off the event loop, as the twin does.
-        return await run_in_threadpool(place_order, token, body)
+        # Inline, as issue 17 defines the baseline: one process, verification and the fsync'd
+        # commit on the event loop, no thread pool.
+        return place_order(token, body)
 
     async def ready(_: Request) -> Response:
         return JSONResponse({"status": "ready"})

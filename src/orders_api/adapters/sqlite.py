@@ -23,8 +23,6 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -221,15 +219,8 @@ def _created_at_text(moment: datetime) -> str:
 
 
 class SQLiteOrderRepository:
-    def __init__(
-        self,
-        path: str | Path,
-        while_waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
-    ) -> None:
-        """`while_waiting` is entered while a caller waits for its commit (the local twin lets
-        its other execution environments run then)."""
+    def __init__(self, path: str | Path) -> None:
         self._path = Path(path)
-        self._while_waiting = while_waiting
         self._writer_connection = open_private(self._path)
         self._reader_lock = threading.Lock()
         self._reader = _connect(self._path)
@@ -297,8 +288,7 @@ class SQLiteOrderRepository:
         if self._closed:
             raise StorageUnavailable("sqlite: the repository is closed")
         self._pending.put(write)
-        with self._while_waiting():
-            write.done.wait()
+        write.done.wait()
         if write.error is not None:
             raise write.error
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import logging
 import os
 import resource
@@ -40,7 +41,8 @@ from orders_api.twin.apigateway.cors import ApiCors
 from orders_api.twin.apigateway.gateway import LOCAL_ACCOUNT_ID, Gateway
 from orders_api.twin.apigateway.routing import stable_id
 from orders_api.twin.awslambda.context import LambdaHandler
-from orders_api.twin.awslambda.environments import ExecutionEnvironments, fresh_module_copy
+from orders_api.twin.awslambda.processes import ProcessEnvironments
+from orders_api.twin.awslambda.runtime import SQLITE_PATH, handler_of
 from orders_api.twin.cognito import IdentityProvider
 from orders_api.twin.connection_limits import BoundedHttpProtocol
 from orders_api.twin.docs_page import DocsPage
@@ -51,7 +53,7 @@ from orders_api.twin.options import TwinOptions, TwinStartupError
 from orders_api.twin.outputs import print_summary, write_outputs
 from orders_api.twin.redaction import MaskTokens
 from orders_api.twin.server import TwinApp
-from orders_api.twin.storage import open_storage
+from orders_api.twin.storage import Storage, open_storage
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
@@ -75,24 +77,33 @@ def configure_function_output(function_logs: bool) -> None:
 
 
 def load_function(handler_module: ModuleType | None = None) -> LambdaHandler:
-    """The Lambda handler, as the runtime would import it (or from this copy of its module).
+    """The Lambda handler in this process, as the runtime would import it (or from this copy
+    of its module): for in-process fronts (benchmarks, the security suites)."""
+    module = handler_module or importlib.import_module("orders_api.function.handler")
+    handler: LambdaHandler = handler_of(module)
+    return handler
 
-    With metrics disabled, Powertools 3 never clears its metric set, then prints it anyway once
-    100 values pile up; clearing after each invocation keeps a disabled twin silent.
-    """
-    handler_module = handler_module or importlib.import_module("orders_api.function.handler")
-    lambda_handler: LambdaHandler = handler_module.lambda_handler
-    metrics = handler_module.metrics
-    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() not in ("1", "true"):
-        return lambda_handler
 
-    def invoke(event: dict[str, Any], context: Any) -> Any:
-        try:
-            return lambda_handler(event, context)
-        finally:
-            metrics.clear_metrics()
+DURATIONS_FILE = "lambda-durations.json"
 
-    return invoke
+
+def _function_environment(storage: Storage) -> dict[str, str]:
+    """The environment variables of the function's processes: the twin's own (the function's
+    log settings and CORS policy included), and where its orders are stored."""
+    environment = dict(os.environ)
+    if storage.kind == "sqlite":
+        environment[SQLITE_PATH] = str(Path(storage.table_name).resolve())
+    else:
+        environment.update(storage.function_environment)
+    return environment
+
+
+def _write_durations(data_dir: Path, environments: ProcessEnvironments) -> None:
+    """`<data dir>/lambda-durations.json`: the mean warm invocation this run measured, for
+    `orders-api cost --bench-results` (nothing when no warm invocation was measured)."""
+    summary = environments.durations_summary()
+    if summary["warm_invoke_ms"] is not None:
+        (data_dir / DURATIONS_FILE).write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def bind(host: str, port: int, options: TwinOptions) -> socket.socket:
@@ -192,13 +203,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             log=log_from_idp,
         )
         cleanup.callback(idp.close)
-        # One request at a time per environment, up to the deployed concurrency; with the
-        # function's logs on, one environment keeps their request ids exact.
-        environments = ExecutionEnvironments(
-            lambda: load_function(fresh_module_copy("orders_api.function.handler")),
-            1 if options.function_logs else settings.function.reserved_concurrency,
-        )
-        storage = cleanup.enter_context(open_storage(options, environments.others_may_run))
+        storage = cleanup.enter_context(open_storage(options))
         events_path: str | None = None
         if storage.kind == "sqlite":
             pipe = cleanup.enter_context(
@@ -212,7 +217,17 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             events_path = str(pipe.events_path)
         bootstrap.install(storage.service)
         cleanup.callback(bootstrap.install, None)
-        # Registered last, so run first: in-flight invocations finish before the storage closes.
+        # One process per execution environment, up to the deployed concurrency.
+        environments = ProcessEnvironments(
+            "orders_api.function.handler.lambda_handler",
+            settings.function.reserved_concurrency,
+            settings=settings.function,
+            environment=_function_environment(storage),
+            report=lambda line: print(line, file=stream, flush=True),
+        )
+        # Registered last, so run first: in-flight invocations finish before the storage
+        # closes, and their durations are summed up for the cost model.
+        cleanup.callback(_write_durations, options.data_dir, environments)
         cleanup.callback(environments.close)
         authorizer = CognitoAuthorizer(
             issuer=idp.issuer,

@@ -4,7 +4,7 @@ Raw ASGI rather than a framework: the request path is the hot path, and the gate
 does all the routing. The app reads the body (bounded by the API's payload limit: the one
 place a body's size is checked), builds the `HttpRequest` every stage shares, and answers on
 the executor's worker threads (by default one; the twin passes its execution environments'
-pool, see `awslambda/environments.py`), so the event loop stays free for other connections:
+pool, see `awslambda/processes.py`), so the event loop stays free for other connections:
 
     server -> web ACL -> (CORS preflight | gateway)
 

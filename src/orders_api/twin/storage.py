@@ -7,11 +7,11 @@ DynamoDB endpoint (`--dynamodb-endpoint`, `--table`) through the same adapter La
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from orders_api.domain import StorageError
+from orders_api.function.bootstrap import TABLE_NAME
 from orders_api.service import OrderService
 from orders_api.twin.options import TwinOptions, TwinStartupError
 
@@ -25,22 +25,21 @@ class Storage:
     """"sqlite" or "dynamodb", as the readiness endpoint reports it."""
     table_name: str
     """The stack output's TableName: the SQLite file or the DynamoDB table."""
+    function_environment: dict[str, str] = field(default_factory=dict)
+    """What the function's processes need in their environment to reach this storage as the
+    deployed function does (DynamoDB only: the SQLite file is opened by the twin's runtime)."""
 
 
 @contextlib.contextmanager
-def open_storage(
-    options: TwinOptions,
-    while_waiting: Callable[[], AbstractContextManager[object]] = nullcontext,
-) -> Iterator[Storage]:
-    """The order service on the storage the options choose; the storage is closed on exit.
-    `while_waiting` is entered while a request waits for its SQLite commit."""
+def open_storage(options: TwinOptions) -> Iterator[Storage]:
+    """The order service on the storage the options choose; the storage is closed on exit."""
     if options.dynamodb_endpoint:
         yield _dynamodb(options)
         return
     from orders_api.adapters.sqlite import SQLiteOrderRepository
 
     path = options.data_dir / SQLITE_FILE
-    sqlite = SQLiteOrderRepository(path, while_waiting)
+    sqlite = SQLiteOrderRepository(path)
     try:
         yield Storage(OrderService(sqlite), "sqlite", str(path))
     finally:
@@ -64,4 +63,13 @@ def _dynamodb(options: TwinOptions) -> Storage:
     except (StorageError, BotoCoreError) as exc:
         raise TwinStartupError(f"cannot reach DynamoDB: {type(exc).__name__}") from exc
     repository = DynamoDBOrderRepository(options.table_name, client)
-    return Storage(OrderService(repository), "dynamodb", options.table_name)
+    return Storage(
+        OrderService(repository),
+        "dynamodb",
+        options.table_name,
+        function_environment={
+            TABLE_NAME: options.table_name,
+            "AWS_ENDPOINT_URL_DYNAMODB": options.dynamodb_endpoint or "",
+            "AWS_DEFAULT_REGION": options.settings.region,
+        },
+    )

@@ -14,8 +14,8 @@ The web ACL, the payload limit and CORS preflights are answered in front of it
 Every response carries `x-amzn-RequestId`; API Gateway's own errors (the table in
 `orders_api.deployment.gateway_responses`) also `x-amzn-ErrorType`. The gateway is synchronous
 and keeps no per-request state, so the server may call it from several worker threads at once;
-the handler it is given must be safe to call so (the twin's `ExecutionEnvironments` is: it
-serialises the Powertools resolver, which is not).
+the handler it is given must be safe to call so (the twin's `ProcessEnvironments` is: each
+invocation runs in an execution environment's process of its own).
 """
 
 from __future__ import annotations

@@ -1,0 +1,385 @@
+"""Lambda execution environments as processes, as Lambda runs them
+(https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
+
+Each environment is its own Python process (`runtime.py`): its own import of the function (a
+cold start, timed), its own memory, its own crash. Environments start on demand, up to the
+function's reserved concurrency; a warm one is reused, the most recently used first; one idle
+for `idle_seconds` is retired. Each handles one invocation at a time.
+
+The deployed limits hold:
+
+- **timeout**: an invocation past the function's timeout is stopped with its environment
+  ("Task timed out after N seconds"), and API Gateway answers as it does for a failed
+  function, 502 `{"message": "Internal server error"}` (a Lambda error under a proxy
+  integration; the function's timeout, 10 s, is under the REST integration's 29 s, whose own
+  answer, 504, therefore never comes);
+- **memory**: an environment whose resident memory passes the function's memory size is
+  killed, as Lambda stops a function out of memory (`Runtime.OutOfMemory`), and the invocation
+  fails the same way;
+- **crashes**: an exception at import (`Runtime.ImportModuleError`), an `os._exit`, a segfault
+  end that environment alone; the next request gets a fresh, cold one.
+
+Every invocation prints Lambda's REPORT line (RequestId, Duration, Billed Duration, Memory
+Size, Max Memory Used, and Init Duration on a cold start), and the twin keeps the mean warm
+duration for the cost model (`durations_summary`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orders_api.deployment.settings import FunctionSettings
+from orders_api.twin.awslambda.runtime import HANDLER, RESULTS_FD
+from orders_api.twin.awslambda.wire import (
+    ChannelClosed,
+    ChannelTimeout,
+    read_message,
+    write_message,
+)
+
+INIT_TIMEOUT_SECONDS = 10.0
+"""Lambda's limit on the Init phase (same page)."""
+MEMORY_POLL_SECONDS = 0.05
+DEFAULT_IDLE_SECONDS = 600.0
+"""How long a warm environment waits for work before it is retired. Lambda does not document
+its own figure; minutes, not hours."""
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class FunctionError(Exception):
+    """The invocation failed as Lambda reports a function error: `error_type` is Lambda's
+    (Runtime.ImportModuleError, Runtime.ExitError, Runtime.OutOfMemory, Sandbox.Timedout) or
+    the exception's class."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What Lambda's REPORT line says of one invocation."""
+
+    request_id: str
+    duration_ms: float
+    memory_size_mb: int
+    max_memory_used_mb: int
+    init_duration_ms: float | None = None
+    status: str | None = None
+
+    @property
+    def billed_duration_ms(self) -> int:
+        """Lambda rounds each invocation's duration up to the next millisecond."""
+        return max(1, math.ceil(self.duration_ms))
+
+    def line(self) -> str:
+        parts = [
+            f"REPORT RequestId: {self.request_id}",
+            f"Duration: {self.duration_ms:.2f} ms",
+            f"Billed Duration: {self.billed_duration_ms} ms",
+            f"Memory Size: {self.memory_size_mb} MB",
+            f"Max Memory Used: {self.max_memory_used_mb} MB",
+        ]
+        if self.init_duration_ms is not None:
+            parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.status is not None:
+            parts.append(f"Status: {self.status}")
+        return "\t".join(parts)
+
+
+def _resident_mb(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/statm").read_text().split()
+    except OSError:
+        return None
+    return int(fields[1]) * _PAGE_BYTES / (1024 * 1024)
+
+
+@dataclass(eq=False)
+class _Environment:
+    process: subprocess.Popen[bytes]
+    results: int
+    init_duration_ms: float
+    last_used: float = field(default_factory=time.monotonic)
+    invocations: int = 0
+    alive: bool = True
+
+    def stop(self, graceful: bool = True) -> None:
+        """End the process: close its input (the runtime's loop ends) or kill it."""
+        self.alive = False
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        if not graceful:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+        try:
+            self.process.wait(timeout=5 if graceful else 10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        with contextlib.suppress(OSError):
+            os.close(self.results)
+
+
+class ProcessEnvironments:
+    """The function's execution environments; call it as the function (`(event, context)`)
+    from up to `count` threads at once (its `executor`'s)."""
+
+    def __init__(
+        self,
+        handler: str,
+        count: int,
+        *,
+        settings: FunctionSettings,
+        environment: Mapping[str, str],
+        report: Callable[[str], None],
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        python: str = sys.executable,
+    ) -> None:
+        if count < 1:
+            raise ValueError("at least one execution environment")
+        self.count = count
+        self.executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="function")
+        self._handler = handler
+        self._settings = settings
+        self._environment = dict(environment)
+        self._report = report
+        self._idle_seconds = idle_seconds
+        self._python = python
+        self._idle: list[_Environment] = []
+        self._running = 0
+        self._available = threading.Condition()
+        self._closed = False
+        self._warm_durations: list[float] = []
+        self._cold_starts = 0
+        self._reaper = threading.Thread(target=self._retire_idle, name="reaper", daemon=True)
+        self._reaper.start()
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        environment, cold = self._acquire()
+        try:
+            return self._invoke(environment, cold, event, context)
+        finally:
+            self._release(environment)
+
+    def durations_summary(self) -> dict[str, object]:
+        """The mean warm invocation, for `orders-api cost --bench-results` (its key)."""
+        with self._available:
+            warm = list(self._warm_durations)
+            cold_starts = self._cold_starts
+        return {
+            "warm_invoke_ms": round(sum(warm) / len(warm), 3) if warm else None,
+            "warmInvocations": len(warm),
+            "coldStarts": cold_starts,
+            "source": "the twin's execution environments (REPORT durations, this machine)",
+        }
+
+    def close(self) -> None:
+        """Let invocations in flight finish, then stop every environment."""
+        self.executor.shutdown(wait=True, cancel_futures=False)
+        with self._available:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._available.notify_all()
+        for environment in idle:
+            environment.stop()
+
+    # Environments
+
+    def _acquire(self) -> tuple[_Environment, bool]:
+        with self._available:
+            while True:
+                if self._closed:
+                    raise FunctionError("Runtime.Unavailable", "the twin is stopping")
+                if self._idle:
+                    return self._idle.pop(), False
+                if self._running < self.count:
+                    self._running += 1
+                    break
+                self._available.wait()
+        try:
+            return self._start(), True
+        except BaseException:
+            with self._available:
+                self._running -= 1
+                self._available.notify()
+            raise
+
+    def _release(self, environment: _Environment) -> None:
+        with self._available:
+            if environment.alive and not self._closed:
+                environment.last_used = time.monotonic()
+                self._idle.append(environment)
+            else:
+                self._running -= 1
+            self._available.notify()
+        if not environment.alive or self._closed:
+            environment.stop(graceful=environment.alive)
+
+    def _start(self) -> _Environment:
+        read_end, write_end = os.pipe()
+        try:
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [self._python, "-m", "orders_api.twin.awslambda.runtime"],
+                stdin=subprocess.PIPE,
+                env={**self._environment, HANDLER: self._handler, RESULTS_FD: str(write_end)},
+                pass_fds=(write_end,),
+            )
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        environment = _Environment(process, read_end, init_duration_ms=0.0)
+        try:
+            started = read_message(read_end, time.monotonic() + INIT_TIMEOUT_SECONDS)
+        except (ChannelClosed, ChannelTimeout) as exc:
+            environment.stop(graceful=False)
+            raise FunctionError("Runtime.ExitError", "the runtime failed to start") from exc
+        if started.get("error"):
+            environment.stop(graceful=False)
+            error = started["error"]
+            raise FunctionError("Runtime.ImportModuleError", str(error.get("errorMessage")))
+        environment.init_duration_ms = float(started["initDurationMs"])
+        return environment
+
+    def _invoke(
+        self, environment: _Environment, cold: bool, event: dict[str, Any], context: Any
+    ) -> Any:
+        request_id = str(context.aws_request_id)
+        remaining_ms = context.get_remaining_time_in_millis()
+        began = time.perf_counter()
+        status: str | None = None
+        answer: dict[str, Any] | None = None
+        over_memory = threading.Event()
+        watching = threading.Event()
+        watchdog = threading.Thread(
+            target=self._watch_memory,
+            args=(environment, watching, over_memory),
+            name="memory-watchdog",
+            daemon=True,
+        )
+        try:
+            write_message(
+                environment.process.stdin.fileno(),  # type: ignore[union-attr]
+                {"event": event, "context": _context_fields(context), "remainingMs": remaining_ms},
+            )
+            watchdog.start()
+            answer = read_message(environment.results, time.monotonic() + remaining_ms / 1000)
+        except ChannelTimeout:
+            status = "timeout"
+        except ChannelClosed:
+            status = "error"
+        finally:
+            watching.set()
+        environment.invocations += 1
+        duration_ms = (time.perf_counter() - began) * 1000
+        if answer is not None:
+            duration_ms = float(answer.get("durationMs", duration_ms))
+        if status is not None:
+            environment.stop(graceful=False)
+        report = Report(
+            request_id=request_id,
+            duration_ms=duration_ms,
+            memory_size_mb=self._settings.memory_mb,
+            max_memory_used_mb=int(
+                answer.get("maxMemoryUsedMb", 0) if answer else self._settings.memory_mb
+            ),
+            init_duration_ms=environment.init_duration_ms if cold else None,
+            status=status,
+        )
+        self._record(report, cold)
+        if status == "timeout":
+            seconds = self._settings.timeout_seconds
+            raise FunctionError("Sandbox.Timedout", f"Task timed out after {seconds}.00 seconds")
+        if status == "error":
+            if over_memory.is_set():
+                raise FunctionError(
+                    "Runtime.OutOfMemory", "Runtime exited with error: signal: killed"
+                )
+            code = environment.process.returncode
+            raise FunctionError(
+                "Runtime.ExitError", f"Runtime exited with error: {_exit_text(code)}"
+            )
+        assert answer is not None
+        if answer.get("error"):
+            error = answer["error"]
+            raise FunctionError(str(error.get("errorType")), str(error.get("errorMessage")))
+        return answer.get("result")
+
+    def _record(self, report: Report, cold: bool) -> None:
+        self._report(report.line())
+        with self._available:
+            if cold:
+                self._cold_starts += 1
+            elif report.status is None:
+                self._warm_durations.append(report.duration_ms)
+
+    def _watch_memory(
+        self, environment: _Environment, done: threading.Event, over: threading.Event
+    ) -> None:
+        limit = self._settings.memory_mb
+        while not done.wait(MEMORY_POLL_SECONDS):
+            resident = _resident_mb(environment.process.pid)
+            if resident is not None and resident > limit:
+                over.set()
+                with contextlib.suppress(ProcessLookupError):
+                    environment.process.kill()
+                return
+
+    def _retire_idle(self) -> None:
+        while True:
+            time.sleep(min(30.0, self._idle_seconds / 2))
+            now = time.monotonic()
+            with self._available:
+                if self._closed:
+                    return
+                stale = [e for e in self._idle if now - e.last_used > self._idle_seconds]
+                self._idle = [e for e in self._idle if e not in stale]
+                self._running -= len(stale)
+                self._available.notify_all()
+            for environment in stale:
+                environment.stop()
+
+
+def _context_fields(context: Any) -> dict[str, object]:
+    return {
+        name: getattr(context, name)
+        for name in (
+            "function_name",
+            "invoked_function_arn",
+            "memory_limit_in_mb",
+            "aws_request_id",
+            "log_group_name",
+            "log_stream_name",
+        )
+    }
+
+
+_SIGNAL_TEXT = {
+    signal.SIGKILL: "killed",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGTERM: "terminated",
+}
+"""How Lambda's runtime exit errors name a signal ("Runtime exited with error: signal: killed")."""
+
+
+def _exit_text(code: int | None) -> str:
+    if code is not None and code < 0:
+        number = signal.Signals(-code)
+        return f"signal: {_SIGNAL_TEXT.get(number, number.name.lower())}"
+    return f"exit status {code}"

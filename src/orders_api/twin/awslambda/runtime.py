@@ -1,0 +1,154 @@
+"""One Lambda execution environment's process: `python -m orders_api.twin.awslambda.runtime`.
+
+As the Lambda runtime does, it runs the function's init once (importing the handler's module,
+timed: the REPORT line's Init Duration), then invokes the handler once per request it is sent,
+one at a time, until its input closes. The twin sends requests on standard input and reads
+answers on the descriptor named by ORDERS_TWIN_RESULTS_FD; the function's own output (its logs)
+goes to standard output and error, as it goes to CloudWatch in Lambda.
+
+Storage is chosen by the environment, before the handler is imported: ORDERS_TWIN_SQLITE_PATH
+(the twin's SQLite file: this process commits its own writes, grouped, to the shared file), or
+the deployed way, ORDERS_TABLE_NAME with AWS_ENDPOINT_URL_DYNAMODB.
+
+Each answer: {"result": ...} or {"error": {"errorType", "errorMessage"}}, with the invocation's
+"durationMs" and the process's "maxMemoryUsedMb".
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from orders_api.twin.awslambda.wire import ChannelClosed, read_message, write_message
+
+RESULTS_FD = "ORDERS_TWIN_RESULTS_FD"
+HANDLER = "ORDERS_TWIN_HANDLER"
+SQLITE_PATH = "ORDERS_TWIN_SQLITE_PATH"
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeContext:
+    """Lambda's context object, rebuilt in this process from what the twin sends."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    deadline_monotonic: float
+    function_version: str = "$LATEST"
+    identity: None = None
+    client_context: None = None
+    tenant_id: str | None = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline_monotonic - time.monotonic()) * 1000))
+
+
+def _max_memory_used_mb() -> int:
+    # ru_maxrss is in kilobytes on Linux.
+    return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+
+
+def _install_storage() -> None:
+    path = os.environ.get(SQLITE_PATH)
+    if not path:
+        return
+    from orders_api.adapters.sqlite import SQLiteOrderRepository
+    from orders_api.function import bootstrap
+    from orders_api.service import OrderService
+
+    bootstrap.install(OrderService(SQLiteOrderRepository(path)))
+
+
+def handler_of(module: ModuleType, name: str = "lambda_handler") -> Callable[..., Any]:
+    """The module's handler, as the runtime invokes it.
+
+    With metrics disabled (the twin's default), Powertools 3 never clears its metric set, then
+    prints it anyway once 100 values pile up; clearing after each invocation keeps a disabled
+    twin silent.
+    """
+    function: Callable[..., Any] = getattr(module, name)
+    metrics = getattr(module, "metrics", None)
+    disabled = os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true")
+    if metrics is None or not disabled:
+        return function
+
+    def invoke(event: Any, context: Any) -> Any:
+        try:
+            return function(event, context)
+        finally:
+            metrics.clear_metrics()
+
+    return invoke
+
+
+def _load(handler: str) -> Callable[..., Any]:
+    module_name, _, function_name = handler.rpartition(".")
+    return handler_of(importlib.import_module(module_name), function_name)
+
+
+def _error(exc: BaseException) -> dict[str, str]:
+    return {"errorType": type(exc).__name__, "errorMessage": str(exc)}
+
+
+def main() -> int:
+    results = int(os.environ[RESULTS_FD])
+    started = time.perf_counter()
+    try:
+        _install_storage()
+        function = _load(os.environ[HANDLER])
+        init_error = None
+    except Exception as exc:  # Lambda reports Runtime.ImportModuleError and exits
+        traceback.print_exc()
+        function, init_error = None, exc
+    init_ms = (time.perf_counter() - started) * 1000
+    write_message(
+        results,
+        {"initDurationMs": init_ms, "error": None if init_error is None else _error(init_error)},
+    )
+    if function is None:
+        return 1
+    stdin = sys.stdin.fileno()
+    while True:
+        try:
+            request = read_message(stdin)
+        except ChannelClosed:
+            return 0
+        context = RuntimeContext(
+            **request["context"],
+            deadline_monotonic=time.monotonic() + request["remainingMs"] / 1000,
+        )
+        began = time.perf_counter()
+        try:
+            answer: dict[str, Any] = {"result": function(request["event"], context)}
+        except Exception as exc:  # an unhandled error: Lambda answers it as the function's error
+            traceback.print_exc()
+            answer = {"error": _error(exc)}
+        answer["durationMs"] = (time.perf_counter() - began) * 1000
+        answer["maxMemoryUsedMb"] = _max_memory_used_mb()
+        sys.stdout.flush()
+        try:
+            write_message(results, answer)
+        except (TypeError, ValueError) as exc:  # a result JSON cannot carry
+            write_message(
+                results,
+                {
+                    "error": {"errorType": "Runtime.MarshalError", "errorMessage": str(exc)},
+                    "durationMs": answer["durationMs"],
+                    "maxMemoryUsedMb": answer["maxMemoryUsedMb"],
+                },
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
