@@ -222,3 +222,13 @@ def test_the_customer_cli_lists_the_callers_orders(twin: Twin, tmp_path: Path) -
     table = orders_api("orders", "list", **cli)
     assert table.returncode == 0
     assert "1 x SKU-0" in table.stdout
+
+
+def test_every_invocation_prints_lambdas_report_line_and_cold_starts_say_so(twin: Twin) -> None:
+    reports = [line for line in twin.log().splitlines() if line.startswith("REPORT RequestId: ")]
+    assert len(reports) >= 5
+    assert all(
+        "\tBilled Duration: " in line and "\tMemory Size: 256 MB" in line for line in reports
+    )
+    cold = [line for line in reports if "\tInit Duration: " in line]
+    assert 1 <= len(cold) <= 10  # one per execution environment started, at most the concurrency
