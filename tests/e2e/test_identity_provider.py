@@ -305,6 +305,26 @@ def test_an_unsigned_admin_request_is_refused(running: RunningIdp) -> None:
     assert response.json()["__type"] == "MissingAuthenticationTokenException"
 
 
+def test_an_admin_request_from_a_web_page_is_refused_even_with_a_signature(
+    running: RunningIdp,
+) -> None:
+    # The local pool does not verify signatures: a page on this machine must not reach Admin*.
+    response = httpx.post(
+        running.idp.endpoint,
+        headers={
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.AdminCreateUser",
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261205/us-east-1/"
+            "cognito-idp/aws4_request, SignedHeaders=host, Signature=00",
+            "Origin": "http://localhost:5173",
+        },
+        content=b'{"UserPoolId":"x","Username":"mallory@example.com"}',
+    )
+
+    assert response.status_code == 400
+    assert response.json()["__type"] == "MissingAuthenticationTokenException"
+
+
 def test_get_user_returns_the_users_attributes(running: RunningIdp) -> None:
     running.confirmed_user("attrs@example.com")
     access_token = running.sign_in("attrs@example.com")["AuthenticationResult"]["AccessToken"]
@@ -312,7 +332,7 @@ def test_get_user_returns_the_users_attributes(running: RunningIdp) -> None:
     user = running.client.get_user(AccessToken=access_token)
 
     attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-    assert user["Username"] == "attrs@example.com"
+    assert user["Username"] == attributes["sub"], "the pool signs in by e-mail: a generated name"
     assert attributes["email"] == "attrs@example.com"
     assert attributes["email_verified"] == "true"
     assert user["UserAttributes"][0]["Name"] == "sub"
@@ -384,7 +404,7 @@ def test_an_issued_id_token_passes_the_authorizer_against_the_live_jwks(
 
     claims = authorizer.authorize(result["IdToken"])
 
-    assert claims["cognito:username"] == "verified@example.com"
+    assert claims["cognito:username"] == claims["sub"] != "verified@example.com"
     assert claims["token_use"] == "id"
     assert claims["aud"] == running.idp.client_id
     assert claims["email_verified"] == "true"
@@ -393,7 +413,7 @@ def test_an_issued_id_token_passes_the_authorizer_against_the_live_jwks(
     with pytest.raises(AuthorizerDenied, match="an ID token is required"):
         authorizer.authorize(result["AccessToken"])
     scoped = authorizer.authorize(result["AccessToken"], scopes=("aws.cognito.signin.user.admin",))
-    assert scoped["username"] == "verified@example.com"
+    assert scoped["username"] == claims["cognito:username"]
 
 
 def test_the_issuer_publishes_its_discovery_document_and_jwks(running: RunningIdp) -> None:
@@ -427,5 +447,6 @@ def test_keys_ids_and_users_survive_reopening_the_data_dir(tmp_path: Path) -> No
     key_file = tmp_path / IDP_DIRECTORY / KEY_FILE
     assert after == before
     assert key_after == key_before
-    assert claims["cognito:username"] == "durable@example.com"
+    assert claims["cognito:username"] == claims["sub"]
+    assert claims["email"] == "durable@example.com"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600

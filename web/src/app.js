@@ -62,6 +62,7 @@ async function run(event) {
       Number(document.getElementById('quantity').value),
     );
     result.username = session.getIdToken().decodePayload()['cognito:username'];
+    result.sub = session.getIdToken().decodePayload().sub;
     output.textContent = JSON.stringify(result, null, 2);
     status.className = result.status === 201 ? 'ok' : 'failed';
     status.textContent = `Order request answered ${result.status}`;

@@ -5,6 +5,10 @@ To add an action, write `def action(pool, parameters) -> dict` and register it i
 `def flow(pool, auth_parameters) -> dict` in AUTH_FLOWS (ADMIN_AUTH_FLOWS for AdminInitiateAuth);
 to answer a challenge in RespondToAuthChallenge, a `def answer(pool, responses, session) -> dict`
 in CHALLENGE_ANSWERS.
+
+Each action rests on its page of the Cognito API reference,
+https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_<Action>.html
+(request and response members, error types); the pages are named where an action is defined.
 """
 
 from __future__ import annotations
@@ -68,6 +72,23 @@ def authentication_result(tokens: IssuedTokens, refresh_token: str | None) -> di
     if refresh_token is not None:
         result["RefreshToken"] = refresh_token
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+def _email_delivery(destination: str) -> dict[str, str]:
+    """CodeDeliveryDetailsType for a code sent by e-mail."""
+    return {"Destination": destination, "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+
+
+def totp_challenge(pool: UserPool, user: User) -> dict[str, Any]:
+    """What a user who turned TOTP MFA on gets after their password: SOFTWARE_TOKEN_MFA, answered
+    with SOFTWARE_TOKEN_MFA_CODE (RespondToAuthChallenge, API reference). In a pool whose MFA is
+    optional, users who have activated a factor are challenged ("Adding MFA to a user pool",
+    Cognito developer guide)."""
+    return {
+        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+        "Session": pool.open_challenge(user, "SOFTWARE_TOKEN_MFA"),
+        "ChallengeParameters": {"USER_ID_FOR_SRP": user.key},
+    }
 
 
 def new_password_challenge(pool: UserPool, user: User) -> dict[str, Any]:
@@ -166,8 +187,115 @@ def change_password(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
 
 
 def get_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """GetUser (API_GetUser): the username, the attributes, and the MFA the user has turned on
+    (`UserMFASettingList`, `PreferredMfaSetting`), which Amplify's fetchMFAPreference reads."""
     user = pool.user_of_access_token(parameters.string("AccessToken"))
-    return {"Username": user.username, "UserAttributes": attribute_list(user.all_attributes())}
+    answer: dict[str, Any] = {
+        "Username": user.username,
+        "UserAttributes": attribute_list(user.all_attributes()),
+    }
+    answer.update(_mfa_settings(pool, user))
+    return answer
+
+
+def _mfa_settings(pool: UserPool, user: User) -> dict[str, Any]:
+    """GetUser's and AdminGetUser's `UserMFASettingList` and `PreferredMfaSetting`, present only
+    when the user has turned a factor on."""
+    settings: dict[str, Any] = {}
+    if pool.totp_enabled(user):
+        settings["UserMFASettingList"] = ["SOFTWARE_TOKEN_MFA"]
+    if pool.totp_preferred(user):
+        settings["PreferredMfaSetting"] = "SOFTWARE_TOKEN_MFA"
+    return settings
+
+
+def resend_confirmation_code(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """ResendConfirmationCode (API_ResendConfirmationCode): a new sign-up code."""
+    pool.check_client(parameters.string("ClientId"))
+    destination = pool.resend_confirmation_code(parameters.string("Username"))
+    return {"CodeDeliveryDetails": _email_delivery(destination)}
+
+
+def update_user_attributes(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """UpdateUserAttributes (API_UpdateUserAttributes): `CodeDeliveryDetailsList` names where
+    the code for a changed e-mail went; empty when no verified attribute changed."""
+    destination = pool.update_attributes(
+        parameters.string("AccessToken"), parameters.attributes("UserAttributes")
+    )
+    return {
+        "CodeDeliveryDetailsList": [] if destination is None else [_email_delivery(destination)]
+    }
+
+
+def get_user_attribute_verification_code(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """GetUserAttributeVerificationCode (API_GetUserAttributeVerificationCode)."""
+    destination = pool.send_attribute_code(
+        parameters.string("AccessToken"), parameters.string("AttributeName")
+    )
+    return {"CodeDeliveryDetails": _email_delivery(destination)}
+
+
+def verify_user_attribute(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """VerifyUserAttribute (API_VerifyUserAttribute): an empty answer once the e-mail is
+    verified."""
+    pool.verify_attribute(
+        parameters.string("AccessToken"),
+        parameters.string("AttributeName"),
+        parameters.string("Code"),
+    )
+    return {}
+
+
+def delete_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """DeleteUser (API_DeleteUser): the signed-in user deletes themselves; an empty answer."""
+    pool.delete_self(parameters.string("AccessToken"))
+    return {}
+
+
+def associate_software_token(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """AssociateSoftwareToken (API_AssociateSoftwareToken): `SecretCode` for the authenticator
+    app. Only the access-token form: the MFA_SETUP Session form serves pools that require MFA,
+    which this one does not."""
+    if parameters.optional_string("AccessToken") is None:
+        raise InvalidParameter("AccessToken is required: MFA is not required in this pool.")
+    return {"SecretCode": pool.associate_software_token(parameters.string("AccessToken"))}
+
+
+def verify_software_token(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """VerifySoftwareToken (API_VerifySoftwareToken): `Status` SUCCESS once a code matches;
+    EnableSoftwareTokenMFAException when it does not."""
+    if parameters.optional_string("AccessToken") is None:
+        raise InvalidParameter("AccessToken is required: MFA is not required in this pool.")
+    pool.verify_software_token(parameters.string("AccessToken"), parameters.string("UserCode"))
+    return {"Status": "SUCCESS"}
+
+
+def set_user_mfa_preference(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """SetUserMFAPreference (API_SetUserMFAPreference): TOTP on or off, preferred or not. The
+    pool offers no SMS or e-mail factor (mfa_second_factor otp only), so turning either on is
+    refused."""
+    for other in ("SMSMfaSettings", "EmailMfaSettings"):
+        settings = parameters.as_dict().get(other) or {}
+        if isinstance(settings, dict) and settings.get("Enabled") is True:
+            raise InvalidParameter(
+                f"{other.removesuffix('MfaSettings')} MFA is not enabled in this pool."
+            )
+    totp = parameters.as_dict().get("SoftwareTokenMfaSettings") or {}
+    if not isinstance(totp, dict):
+        raise InvalidParameter("SoftwareTokenMfaSettings must be a structure.")
+    enabled, preferred = totp.get("Enabled"), totp.get("PreferredMfa", False)
+    if (enabled is not None and not isinstance(enabled, bool)) or not isinstance(preferred, bool):
+        raise InvalidParameter("Enabled and PreferredMfa are booleans.")
+    pool.set_mfa_preference(parameters.string("AccessToken"), enabled=enabled, preferred=preferred)
+    return {}
+
+
+def get_tokens_from_refresh_token(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
+    """GetTokensFromRefreshToken (API_GetTokensFromRefreshToken), what Amplify 6 refreshes with:
+    new ID and access tokens; no new refresh token, since the app client does not rotate them."""
+    pool.check_client(parameters.string("ClientId"))
+    tokens = pool.refresh(parameters.string("RefreshToken"))
+    return {"AuthenticationResult": authentication_result(tokens, None)["AuthenticationResult"]}
 
 
 def revoke_token(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
@@ -206,6 +334,12 @@ def signed_in(pool: UserPool, user: User) -> dict[str, Any]:
     """Tokens, or NEW_PASSWORD_REQUIRED for a user who still has a temporary password."""
     if user.status == "FORCE_CHANGE_PASSWORD":
         return new_password_challenge(pool, user)
+    if pool.totp_enabled(user):
+        return totp_challenge(pool, user)
+    return tokens_for(pool, user)
+
+
+def tokens_for(pool: UserPool, user: User) -> dict[str, Any]:
     sign_in = pool.start_session(user)
     return authentication_result(sign_in.tokens, sign_in.refresh_token)
 
@@ -235,6 +369,17 @@ def new_password_required(
         _challenge_attributes(responses.as_dict()),
     )
     return signed_in(pool, user)
+
+
+def software_token_mfa(
+    pool: UserPool, responses: Parameters, session: str | None
+) -> dict[str, Any]:
+    if session is None:
+        raise InvalidParameter("Session is required for SOFTWARE_TOKEN_MFA.")
+    user = pool.answer_totp(
+        session, responses.string("USERNAME"), responses.string("SOFTWARE_TOKEN_MFA_CODE")
+    )
+    return tokens_for(pool, user)
 
 
 def _challenge_attributes(responses: dict[str, str]) -> dict[str, str]:
@@ -275,8 +420,10 @@ def admin_create_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
 def admin_get_user(pool: UserPool, parameters: Parameters) -> dict[str, Any]:
     """AdminGetUser: the user as UserType, its attributes under `UserAttributes`."""
     pool.check_pool(parameters.string("UserPoolId"))
-    user = user_type(pool.admin_user(parameters.string("Username")))
+    stored = pool.admin_user(parameters.string("Username"))
+    user = user_type(stored)
     user["UserAttributes"] = user.pop("Attributes")
+    user.update(_mfa_settings(pool, stored))
     return user
 
 
@@ -329,6 +476,15 @@ ACTIONS: dict[str, ActionSpec] = {
     "GetUser": ActionSpec(get_user),
     "GlobalSignOut": ActionSpec(global_sign_out),
     "RevokeToken": ActionSpec(revoke_token),
+    "GetTokensFromRefreshToken": ActionSpec(get_tokens_from_refresh_token),
+    "ResendConfirmationCode": ActionSpec(resend_confirmation_code),
+    "UpdateUserAttributes": ActionSpec(update_user_attributes),
+    "GetUserAttributeVerificationCode": ActionSpec(get_user_attribute_verification_code),
+    "VerifyUserAttribute": ActionSpec(verify_user_attribute),
+    "DeleteUser": ActionSpec(delete_user),
+    "AssociateSoftwareToken": ActionSpec(associate_software_token),
+    "VerifySoftwareToken": ActionSpec(verify_software_token),
+    "SetUserMFAPreference": ActionSpec(set_user_mfa_preference),
     "AdminConfirmSignUp": ActionSpec(admin_confirm_sign_up, signed=True),
     "AdminCreateUser": ActionSpec(admin_create_user, signed=True),
     "AdminSetUserPassword": ActionSpec(admin_set_user_password, signed=True),
@@ -356,6 +512,7 @@ ADMIN_AUTH_FLOWS: dict[str, AuthFlow] = {
 CHALLENGE_ANSWERS: dict[str, ChallengeAnswer] = {
     "PASSWORD_VERIFIER": password_verifier,
     "NEW_PASSWORD_REQUIRED": new_password_required,
+    "SOFTWARE_TOKEN_MFA": software_token_mfa,
 }
 
 

@@ -3,9 +3,8 @@ discovery document and JWKS.
 
 CORS, as Cognito answers browsers, but only for web apps on the developer's machine
 (`http://localhost:<port>`, `http://127.0.0.1:<port>`; Cognito allows any origin): a page there
-can sign in as amazon-cognito-identity-js or Amplify does. `Authorization` is not among the
-allowed request headers, so no page can send the (unchecked) SigV4 signature that Admin* actions
-need; a page elsewhere gets no CORS at all. A Host check keeps DNS-rebinding pages out.
+can sign in as amazon-cognito-identity-js or Amplify does, sending every header the AWS SDKs
+send; a page elsewhere gets no CORS at all. A Host check keeps DNS-rebinding pages out.
 """
 
 from __future__ import annotations
@@ -33,15 +32,21 @@ MAX_REQUEST_BYTES = 1024 * 1024
 CORS_ALLOW_HEADERS = (
     "amz-sdk-invocation-id",
     "amz-sdk-request",
+    "authorization",
     "cache-control",
     "content-type",
+    "x-amz-content-sha256",
+    "x-amz-date",
+    "x-amz-security-token",
     "x-amz-target",
     "x-amz-user-agent",
 )
-"""What Cognito's browser clients send: amazon-cognito-identity-js 6 adds `Cache-Control:
-no-store` to what Amplify sends, and the AWS SDKs (Amplify 6's Cognito client among them) send
-`amz-sdk-invocation-id` and `amz-sdk-request` on every call. Not `authorization`: a page
-cannot sign the Admin* calls."""
+"""Every header the AWS SDKs for JavaScript (v3, under Amplify 6) and Python send to Cognito:
+`amz-sdk-invocation-id` and `amz-sdk-request` on every call, `x-amz-user-agent` from browsers
+(which may not set User-Agent), SigV4's `authorization`, `x-amz-date`, `x-amz-security-token` and
+`x-amz-content-sha256` on signed calls, and amazon-cognito-identity-js 6's `Cache-Control:
+no-store`. Cognito answers any preflight; the twin lists these so that a page on the developer's
+machine may send what the SDKs send (the Admin* signatures are not checked anyway)."""
 CORS_EXPOSE_HEADERS = ("x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date")
 CORS_MAX_AGE_SECONDS = 86400
 
@@ -76,7 +81,12 @@ def build_app(pool: UserPool, *, host: str) -> Starlette:
         body = await _bounded_body(request)
         if body is None:
             return JSONResponse({"message": "Request entity too large"}, status_code=413)
-        signed = request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 ")
+        # Admin* actions need a signed request. Signatures are not verified locally, so a call
+        # from a web page (a browser always sends Origin) counts as unsigned: no page open in
+        # a browser on this machine can create or delete the twin's users.
+        signed = request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 ") and (
+            "origin" not in request.headers
+        )
         status, payload = await run_in_threadpool(
             dispatch, pool, request.headers.get("x-amz-target"), body, signed=signed
         )

@@ -38,6 +38,12 @@ def check_username(username: str) -> None:
         raise InvalidParameter("Username should be an email.")
 
 
+def check_email(email: str) -> None:
+    """A new value of the `email` attribute must be an address."""
+    if not _EMAIL.fullmatch(email):
+        raise InvalidParameter("Invalid email address format.")
+
+
 def user_attributes(username: str, given: dict[str, str]) -> dict[str, str]:
     """The attributes a new user starts with: those given, checked against the schema, with
     `email` set to the username and `email_verified` defaulting to false."""

@@ -88,3 +88,19 @@ class UserNotConfirmed(CognitoError):
 INCORRECT_CREDENTIALS = "Incorrect username or password."
 """The one answer to a wrong password and to an unknown user alike (user existence errors are
 prevented, as on the deployed app client)."""
+
+
+class AliasExists(CognitoError):
+    """Another user already signs in with this e-mail (UpdateUserAttributes)."""
+
+    code = "AliasExistsException"
+
+
+class EnableSoftwareTokenMFA(CognitoError):
+    """VerifySoftwareToken was given a code that does not match the associated secret."""
+
+    code = "EnableSoftwareTokenMFAException"
+
+
+class SoftwareTokenMFANotFound(CognitoError):
+    code = "SoftwareTokenMFANotFoundException"

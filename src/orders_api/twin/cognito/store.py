@@ -3,6 +3,11 @@
 Same discipline as the orders database: WAL with synchronous=FULL, so an acknowledged sign-up
 survives a crash; one connection behind a lock. The file holds password hashes, so it is
 created readable by its owner only.
+
+Users are keyed by their username, which Cognito generates (a UUID) because the pool signs in by
+e-mail; the `aliases` table finds a user by e-mail. Stores written before usernames were
+generated hold users keyed by their e-mail and no alias row: `user()` still finds them by it, so
+old data folders keep working without a migration (those users keep the e-mail as username).
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from orders_api.twin.cognito.records import SignInSession, User, username_key
@@ -26,6 +33,10 @@ _SCHEMA = (
     " expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (username_key)",
+    "CREATE TABLE IF NOT EXISTS aliases ("
+    " alias_key TEXT PRIMARY KEY, username_key TEXT NOT NULL"
+    ") WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS aliases_by_user ON aliases (username_key)",
 )
 
 _SELECT_SESSION = (
@@ -72,22 +83,80 @@ class IdentityStore:
             ).fetchone()
         return str(value)
 
-    def user(self, username: str) -> User | None:
+    def user(self, name: str) -> User | None:
+        """The user whose username, or whose e-mail (the sign-in alias), is `name`."""
+        key = username_key(name)
         with self._lock:
             row = self._connection.execute(
-                "SELECT record FROM users WHERE username_key = ?", (username_key(username),)
+                "SELECT record FROM users WHERE username_key = ?", (key,)
             ).fetchone()
+            if row is None:
+                row = self._connection.execute(
+                    "SELECT record FROM users JOIN aliases USING (username_key)"
+                    " WHERE alias_key = ?",
+                    (key,),
+                ).fetchone()
         return None if row is None else User.from_record(json.loads(row[0]))
 
-    def add_user(self, user: User) -> bool:
-        """Store a new user; False if the username is taken."""
-        with self._lock:
-            cursor = self._connection.execute(
-                "INSERT INTO users (username_key, sub, record) VALUES (?, ?, ?)"
-                " ON CONFLICT (username_key) DO NOTHING",
+    def add_user(self, user: User, *, alias: str) -> bool:
+        """Store a new user reachable by `alias` (its e-mail) too; False if the username or the
+        alias is taken, by another user's alias or by a username stored before aliases were."""
+        alias_key = username_key(alias)
+        with self._lock, self._transaction():
+            if self._taken(alias_key) or self._taken(user.key):
+                return False
+            self._connection.execute(
+                "INSERT INTO users (username_key, sub, record) VALUES (?, ?, ?)",
                 (user.key, user.sub, _encode(user)),
             )
-        return cursor.rowcount == 1
+            self._connection.execute(
+                "INSERT INTO aliases (alias_key, username_key) VALUES (?, ?)", (alias_key, user.key)
+            )
+        return True
+
+    def move_alias(self, user: User, alias: str) -> bool:
+        """Make `alias` (a new e-mail) the user's one alias; False if another user has it."""
+        alias_key = username_key(alias)
+        with self._lock, self._transaction():
+            owner = self._connection.execute(
+                "SELECT username_key FROM aliases WHERE alias_key = ?", (alias_key,)
+            ).fetchone()
+            if owner is not None and owner[0] != user.key:
+                return False
+            if owner is None and alias_key != user.key and self._user_exists(alias_key):
+                return False
+            self._connection.execute("DELETE FROM aliases WHERE username_key = ?", (user.key,))
+            if alias_key != user.key:
+                self._connection.execute(
+                    "INSERT INTO aliases (alias_key, username_key) VALUES (?, ?)",
+                    (alias_key, user.key),
+                )
+        return True
+
+    def _taken(self, key: str) -> bool:
+        return self._user_exists(key) or (
+            self._connection.execute("SELECT 1 FROM aliases WHERE alias_key = ?", (key,)).fetchone()
+            is not None
+        )
+
+    def _user_exists(self, key: str) -> bool:
+        return (
+            self._connection.execute(
+                "SELECT 1 FROM users WHERE username_key = ?", (key,)
+            ).fetchone()
+            is not None
+        )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One SQLite transaction; the caller holds `_lock`."""
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
 
     def save_user(self, user: User) -> None:
         with self._lock:
@@ -95,18 +164,13 @@ class IdentityStore:
                 "UPDATE users SET record = ? WHERE username_key = ?", (_encode(user), user.key)
             )
 
-    def delete_user(self, username: str) -> None:
-        """Forget the user and every sign-in of theirs, in one transaction."""
-        key = username_key(username)
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                self._connection.execute("DELETE FROM sessions WHERE username_key = ?", (key,))
-                self._connection.execute("DELETE FROM users WHERE username_key = ?", (key,))
-                self._connection.execute("COMMIT")
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
+    def delete_user(self, user: User) -> None:
+        """Forget the user, their alias and every sign-in of theirs, in one transaction."""
+        key = user.key
+        with self._lock, self._transaction():
+            self._connection.execute("DELETE FROM sessions WHERE username_key = ?", (key,))
+            self._connection.execute("DELETE FROM aliases WHERE username_key = ?", (key,))
+            self._connection.execute("DELETE FROM users WHERE username_key = ?", (key,))
 
     def add_session(self, session: SignInSession, *, now: float) -> None:
         """Store a new sign-in, dropping sessions whose refresh token has expired by `now`."""

@@ -4,6 +4,14 @@ Operations take and return plain values; the actions module maps Cognito's JSON 
 User existence errors are prevented for the client-facing operations, as on the deployed app
 client: an unknown username and a wrong password get the same answer, after the same work.
 
+The pool signs in by e-mail (UsernameAttributes email), so, as Cognito does, the twin gives each
+new user a generated username, the UUID that is also their `sub`: `cognito:username` and
+`username` in tokens, `Username` in admin answers and USER_ID_FOR_SRP carry it. Every USERNAME or
+Username parameter takes either the e-mail or that username ("Customizing sign-in attributes",
+Cognito developer guide; AdminCreateUser's Username: "If your user pool only supports phone
+numbers or email addresses as sign-in attributes, Amazon Cognito automatically generates a
+username value"). Users stored before this keep their e-mail as username and still sign in.
+
 Whenever a password is set, its argon2id hash and its SRP verifier and salt are stored (the
 verifier in `User.extras`), never the password. Records written before SRP existed have no
 verifier: those users still sign in with USER_PASSWORD_AUTH, and SRP refuses them like a wrong
@@ -25,21 +33,30 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+import orders_api.twin.cognito.totp as totp
 from orders_api.deployment.settings import AuthSettings
-from orders_api.twin.cognito.attributes import check_username, masked_destination, user_attributes
+from orders_api.twin.cognito.attributes import (
+    check_email,
+    check_username,
+    masked_destination,
+    user_attributes,
+)
 from orders_api.twin.cognito.errors import (
     INCORRECT_CREDENTIALS,
+    AliasExists,
     CodeMismatch,
+    EnableSoftwareTokenMFA,
     ExpiredCode,
     InvalidParameter,
     LimitExceeded,
     NotAuthorized,
     ResourceNotFound,
+    SoftwareTokenMFANotFound,
     TooManyRequests,
     UsernameExists,
     UserNotConfirmed,
@@ -92,6 +109,16 @@ _RESET_CODE_FAILURES = "reset_code_failures"
 _RESET_ATTEMPTS = "reset_attempts"
 _ATTEMPT_LIMIT_EXCEEDED = "Attempt limit exceeded, please try after some time."
 _DECOY_SALT_KEY_SETTING = "srp_decoy_salt_key"
+_EMAIL_CODE_HASH = "email_code_hash"
+_EMAIL_CODE_EXPIRES_AT = "email_code_expires_at"
+_EMAIL_CODE_FAILURES = "email_code_failures"
+_TOTP_PENDING_SECRET = "totp_pending_secret"  # noqa: S105 (a record key, not a secret)
+_TOTP_SECRET = "totp_secret"  # noqa: S105 (a record key, not a secret)
+_TOTP_LAST_STEP = "totp_last_step"
+_TOTP_ENABLED = "totp_enabled"
+_TOTP_PREFERRED = "totp_preferred"
+_TOTP_ATTEMPTS = 3
+_VERIFIED_FLAGS = frozenset({"email_verified", "phone_number_verified"})
 _SALT_BYTES = 16
 _USER_LOCK_STRIPES = 64
 
@@ -113,6 +140,7 @@ class ChallengeSession:
     username: str
     challenge_name: str
     expires_at: float
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +160,7 @@ def _serialized_per_user(
 
     @wraps(method)
     def serialized(pool: UserPool, username: str, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        # The e-mail and the generated username of one user take the same lock.
         with pool._user_lock(username):
             return method(pool, username, *args, **kwargs)
 
@@ -186,9 +215,12 @@ class UserPool:
         ).verifier_hex
 
     @contextmanager
-    def _user_lock(self, username: str) -> Iterator[None]:
-        """Held while one user's record is read, changed and written back; never nested."""
-        with self._user_locks[hash(username_key(username)) % _USER_LOCK_STRIPES]:
+    def _user_lock(self, name: str) -> Iterator[None]:
+        """Held while one user's record is read, changed and written back; never nested. `name`
+        is the user's username or e-mail: both take the lock of the username."""
+        stored = self.store.user(name)
+        key = stored.key if stored is not None else username_key(name)
+        with self._user_locks[hash(key) % _USER_LOCK_STRIPES]:
             yield
 
     # Who may call
@@ -209,9 +241,10 @@ class UserPool:
         check_policy(password, self.settings.password_policy)
         now = self.clock()
         code = f"{secrets.randbelow(1_000_000):06d}"
+        sub = str(uuid.uuid4())
         user = User(
-            username=username,
-            sub=str(uuid.uuid4()),
+            username=sub,
+            sub=sub,
             status="UNCONFIRMED",
             attributes={**initial, "email_verified": "false"},
             created_at=now,
@@ -220,7 +253,7 @@ class UserPool:
             confirmation_code_expires_at=now + CONFIRMATION_CODE_SECONDS,
         )
         self._set_password(user, password)
-        if not self.store.add_user(user):
+        if not self.store.add_user(user, alias=username):
             raise UsernameExists("User already exists")
         destination = masked_destination(username)
         # Cognito would email the code; locally the server log is the mailbox.
@@ -270,8 +303,7 @@ class UserPool:
         """Delete the user and their sign-ins: the refresh token and the access tokens stop
         working with the pool at once. ID tokens already issued verify until they expire, as on
         AWS, where the API's authorizer checks a token's signature and claims, not the user."""
-        self.admin_user(username)
-        self.store.delete_user(username)
+        self.store.delete_user(self.admin_user(username))
 
     @_serialized_per_user
     def admin_confirm_sign_up(self, username: str) -> None:
@@ -299,9 +331,10 @@ class UserPool:
             check_policy(temporary_password, policy)
         password = temporary_password or generate_password(policy)
         now = self.clock()
+        sub = str(uuid.uuid4())
         user = User(
-            username=username,
-            sub=str(uuid.uuid4()),
+            username=sub,
+            sub=sub,
             status="FORCE_CHANGE_PASSWORD",
             attributes=initial,
             created_at=now,
@@ -309,7 +342,7 @@ class UserPool:
         )
         self._set_password(user, password)
         self._set_temporary_expiry(user, now)
-        if not self.store.add_user(user):
+        if not self.store.add_user(user, alias=username):
             raise UsernameExists("User account already exists")
         if send_invitation and temporary_password is None:
             # Cognito would email the invitation; a generated password has no other way out.
@@ -386,11 +419,13 @@ class UserPool:
     def start_srp(self, username: str, srp_a: str) -> dict[str, str]:
         """The PASSWORD_VERIFIER challenge parameters for USER_SRP_AUTH.
 
-        USER_ID_FOR_SRP and USERNAME are the case-folded username, whoever asks, so that the
-        answer does not tell which usernames exist; users who cannot answer get a decoy.
+        USER_ID_FOR_SRP and USERNAME are the user's username, the generated UUID, whether asked
+        by e-mail or by username; an unknown e-mail gets a decoy UUID, stable per e-mail, so that
+        the answer does not tell which e-mails have accounts. Users who cannot answer (unknown, or
+        no verifier yet) get a decoy salt and verifier.
         """
-        user_id = username_key(username)
         stored = self.store.user(username)
+        user_id = stored.key if stored is not None else self._srp_user_id(username)
         salt = stored.extras.get(SRP_SALT) if stored else None
         verifier = stored.extras.get(SRP_VERIFIER) if stored else None
         if not isinstance(salt, str) or not isinstance(verifier, str):
@@ -413,7 +448,8 @@ class UserPool:
         """
         now = self.clock()
         user = self.store.user(username)
-        verdict = self.srp.judge(username_key(username), secret_block, timestamp, claim_signature)
+        user_id = user.key if user is not None else self._srp_user_id(username)
+        verdict = self.srp.judge(user_id, secret_block, timestamp, claim_signature)
         if user is not None and now < user.locked_until:
             raise NotAuthorized("Password attempts exceeded")
         if user is None or SRP_VERIFIER not in user.extras:
@@ -425,6 +461,15 @@ class UserPool:
             self._record_failed_sign_in(user, now)
             raise NotAuthorized(INCORRECT_CREDENTIALS)
         return self._admit(user, now)
+
+    def _srp_user_id(self, name: str) -> str:
+        """The USER_ID_FOR_SRP of a name no user has: a UUID that looks generated, the same for
+        the same name across restarts, and not the name itself (a real user's never is)."""
+        key = username_key(name)
+        if _is_uuid(key):
+            return key
+        digest = hmac.digest(self._decoy_salt_key, b"user-id:" + key.encode(), "sha256")
+        return str(uuid.UUID(bytes=digest[:16], version=4))
 
     def _decoy_salt(self, user_id: str) -> str:
         digest = hmac.digest(self._decoy_salt_key, user_id.encode(), "sha256")[:_SALT_BYTES]
@@ -502,14 +547,16 @@ class UserPool:
         if (
             challenge is None
             or challenge.challenge_name != "NEW_PASSWORD_REQUIRED"
-            or username_key(challenge.username) != username_key(username)
+            or not self._names_user(username, challenge.username)
         ):
             raise NotAuthorized(_INVALID_SESSION)
         with self._user_lock(challenge.username):
             user = self.store.user(challenge.username)
             if user is None or user.status != "FORCE_CHANGE_PASSWORD":
                 raise NotAuthorized(_INVALID_SESSION)
-            user.attributes = user_attributes(user.username, {**user.attributes, **attributes})
+            user.attributes = user_attributes(
+                user.attributes.get("email", user.username), {**user.attributes, **attributes}
+            )
             self._set_password(user, new_password)
             user.status = "CONFIRMED"
             user.extras.pop("temporary_password_expires_at", None)
@@ -528,7 +575,7 @@ class UserPool:
         """
         user = self.store.user(username)
         # Masked as asked, known user or not: the stored spelling would tell them apart.
-        destination = masked_destination(username)
+        destination = self._destination(username, user)
         if user is None:
             return destination
         if user.status == "FORCE_CHANGE_PASSWORD":
@@ -637,3 +684,218 @@ class UserPool:
         """Revokes every refresh token of the user, and the access tokens they came with."""
         user = self.user_of_access_token(access_token)
         self.store.revoke_sessions(user.username)
+
+    # Who a name is
+
+    def _names_user(self, name: str, username: str) -> bool:
+        """Whether `name`, a username or an e-mail, is the user whose username is `username`."""
+        if username_key(name) == username_key(username):
+            return True
+        user = self.store.user(name)
+        return user is not None and user.key == username_key(username)
+
+    def _destination(self, name: str, user: User | None) -> str:
+        """Where a code for `name` goes, masked: the e-mail asked with, or the user's e-mail when
+        asked by username."""
+        if user is not None and "@" not in name:
+            return masked_destination(user.attributes.get("email", ""))
+        return masked_destination(name)
+
+    # Codes sent again, attributes, deletion (the signed-in user's own account)
+
+    @_serialized_per_user
+    def resend_confirmation_code(self, username: str) -> str:
+        """ResendConfirmationCode: a new sign-up code replaces the old one; where it went, masked.
+        An unknown username gets the same answer and no code (user existence errors prevented)."""
+        user = self.store.user(username)
+        destination = self._destination(username, user)
+        if user is None:
+            return destination
+        if user.status != "UNCONFIRMED":
+            raise InvalidParameter("User is already confirmed.")
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user.confirmation_code_hash = _code_digest(code)
+        user.confirmation_code_expires_at = self.clock() + CONFIRMATION_CODE_SECONDS
+        user.extras.pop("confirmation_failures", None)
+        self.store.save_user(user)
+        self.log(f"identity: sign-up confirmation code for {destination}: {code}")
+        return destination
+
+    def update_attributes(self, access_token: str, attributes: dict[str, str]) -> str | None:
+        """UpdateUserAttributes: the signed-in user changes their own attributes. A new e-mail is
+        at once their sign-in alias and unverified, and a code goes to it (the pool verifies
+        e-mail automatically and does not keep the original value while the update is pending);
+        where it went, masked, or None when the e-mail did not change."""
+        claims = self.tokens.verify_access_token(access_token)
+        for name in attributes:
+            if name in _VERIFIED_FLAGS or name == "sub":
+                raise NotAuthorized("A client attempted to write unauthorized attribute")
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            changed = user_attributes(
+                attributes.get("email", user.attributes.get("email", "")),
+                {**user.attributes, **attributes},
+            )
+            new_email = changed["email"]
+            email_changed = username_key(new_email) != username_key(
+                user.attributes.get("email", "")
+            )
+            if email_changed:
+                check_email(new_email)
+            if email_changed and not self.store.move_alias(user, new_email):
+                raise AliasExists("An account with the given email already exists.")
+            user.attributes = {**changed, "email_verified": user.attributes["email_verified"]}
+            user.modified_at = self.clock()
+            if not email_changed:
+                self.store.save_user(user)
+                return None
+            user.attributes["email_verified"] = "false"
+            return self._send_attribute_code(user)
+
+    def send_attribute_code(self, access_token: str, attribute: str) -> str:
+        """GetUserAttributeVerificationCode: a new code for the user's e-mail."""
+        claims = self.tokens.verify_access_token(access_token)
+        if attribute != "email":
+            raise InvalidParameter(f"{attribute} is not an attribute that can be verified.")
+        with self._user_lock(str(claims["username"])):
+            return self._send_attribute_code(self._user_of_claims(claims))
+
+    def _send_attribute_code(self, user: User) -> str:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        user.extras[_EMAIL_CODE_HASH] = _code_digest(code)
+        user.extras[_EMAIL_CODE_EXPIRES_AT] = self.clock() + CONFIRMATION_CODE_SECONDS
+        user.extras.pop(_EMAIL_CODE_FAILURES, None)
+        self.store.save_user(user)
+        destination = masked_destination(user.attributes.get("email", ""))
+        self.log(f"identity: e-mail verification code for {destination}: {code}")
+        return destination
+
+    def verify_attribute(self, access_token: str, attribute: str, code: str) -> None:
+        """VerifyUserAttribute: the code sent to the e-mail makes it verified; five wrong codes
+        burn it."""
+        claims = self.tokens.verify_access_token(access_token)
+        if attribute != "email":
+            raise InvalidParameter(f"{attribute} is not an attribute that can be verified.")
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            expected = user.extras.get(_EMAIL_CODE_HASH)
+            expires_at = user.extras.get(_EMAIL_CODE_EXPIRES_AT)
+            if not isinstance(expected, str) or expires_at is None:
+                raise CodeMismatch(_CODE_MISMATCH)
+            if self.clock() >= float(expires_at):
+                raise ExpiredCode(_CODE_EXPIRED)
+            if not hmac.compare_digest(expected, _code_digest(code)):
+                attempts = int(user.extras.get(_EMAIL_CODE_FAILURES, 0)) + 1
+                user.extras[_EMAIL_CODE_FAILURES] = attempts
+                if attempts >= MAX_CODE_ATTEMPTS:
+                    for key in (_EMAIL_CODE_HASH, _EMAIL_CODE_EXPIRES_AT, _EMAIL_CODE_FAILURES):
+                        user.extras.pop(key, None)
+                    self.store.save_user(user)
+                    raise LimitExceeded(_ATTEMPT_LIMIT_EXCEEDED)
+                self.store.save_user(user)
+                raise CodeMismatch(_CODE_MISMATCH)
+            for key in (_EMAIL_CODE_HASH, _EMAIL_CODE_EXPIRES_AT, _EMAIL_CODE_FAILURES):
+                user.extras.pop(key, None)
+            user.attributes["email_verified"] = "true"
+            user.modified_at = self.clock()
+            self.store.save_user(user)
+
+    def delete_self(self, access_token: str) -> None:
+        """DeleteUser: the signed-in user deletes their account and with it every sign-in."""
+        claims = self.tokens.verify_access_token(access_token)
+        with self._user_lock(str(claims["username"])):
+            self.store.delete_user(self._user_of_claims(claims))
+
+    # Software-token (TOTP) MFA
+
+    def associate_software_token(self, access_token: str) -> str:
+        """AssociateSoftwareToken: a new secret for the user's authenticator app, pending until
+        VerifySoftwareToken proves the app has it."""
+        claims = self.tokens.verify_access_token(access_token)
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            secret = totp.new_secret()
+            user.extras[_TOTP_PENDING_SECRET] = secret
+            self.store.save_user(user)
+        return secret
+
+    def verify_software_token(self, access_token: str, code: str) -> None:
+        """VerifySoftwareToken: a code from the app makes the pending secret the user's TOTP."""
+        claims = self.tokens.verify_access_token(access_token)
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            secret = user.extras.get(_TOTP_PENDING_SECRET)
+            if not isinstance(secret, str):
+                raise SoftwareTokenMFANotFound("Software Token MFA has not been associated.")
+            step = totp.matching_step(secret, code, self.clock())
+            if step is None:
+                raise EnableSoftwareTokenMFA("Code mismatch and fail enable Software Token MFA")
+            user.extras[_TOTP_SECRET] = secret
+            user.extras[_TOTP_LAST_STEP] = step
+            user.extras.pop(_TOTP_PENDING_SECRET, None)
+            user.modified_at = self.clock()
+            self.store.save_user(user)
+
+    def set_mfa_preference(
+        self, access_token: str, *, enabled: bool | None, preferred: bool
+    ) -> None:
+        """SetUserMFAPreference for TOTP (the one factor the pool offers): `enabled` None leaves
+        it as it is. Turning it on needs a verified software token."""
+        claims = self.tokens.verify_access_token(access_token)
+        with self._user_lock(str(claims["username"])):
+            user = self._user_of_claims(claims)
+            if enabled is None:
+                return
+            if enabled and _TOTP_SECRET not in user.extras:
+                raise InvalidParameter("User has not verified software token mfa")
+            user.extras[_TOTP_ENABLED] = enabled
+            user.extras[_TOTP_PREFERRED] = enabled and preferred
+            user.modified_at = self.clock()
+            self.store.save_user(user)
+
+    @staticmethod
+    def totp_enabled(user: User) -> bool:
+        return bool(user.extras.get(_TOTP_ENABLED)) and _TOTP_SECRET in user.extras
+
+    @staticmethod
+    def totp_preferred(user: User) -> bool:
+        return UserPool.totp_enabled(user) and bool(user.extras.get(_TOTP_PREFERRED))
+
+    def answer_totp(self, session: str, username: str, code: str) -> User:
+        """Answer SOFTWARE_TOKEN_MFA: the code from the user's app for the current time step.
+
+        A wrong code leaves the Session open for another try, up to three; a code already used
+        is refused (RFC 6238, 5.2), and each wrong code counts towards the sign-in lockout.
+        """
+        challenge = self.take_challenge(session)
+        if (
+            challenge is None
+            or challenge.challenge_name != "SOFTWARE_TOKEN_MFA"
+            or not self._names_user(username, challenge.username)
+        ):
+            raise NotAuthorized(_INVALID_SESSION)
+        with self._user_lock(challenge.username):
+            user = self.store.user(challenge.username)
+            secret = user.extras.get(_TOTP_SECRET) if user is not None else None
+            if user is None or not isinstance(secret, str):
+                raise NotAuthorized(_INVALID_SESSION)
+            now = self.clock()
+            step = totp.matching_step(secret, code, now)
+            if step is None or step <= int(user.extras.get(_TOTP_LAST_STEP, -1)):
+                self._record_failed_sign_in(user, now)
+                if challenge.attempts + 1 < _TOTP_ATTEMPTS:
+                    with self._challenges_lock:
+                        self._challenges[session] = replace(
+                            challenge, attempts=challenge.attempts + 1
+                        )
+                raise CodeMismatch("Invalid code received for user")
+            user.extras[_TOTP_LAST_STEP] = step
+            self.store.save_user(user)
+            return self._admit(user, now)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False

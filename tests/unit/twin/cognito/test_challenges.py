@@ -114,12 +114,14 @@ def test_setting_a_password_stores_its_srp_verifier_and_never_the_password(
     assert user.extras[SRP_VERIFIER].encode() in stored
 
 
-def test_srp_signs_in_with_the_users_canonical_id(pool: UserPool) -> None:
+def test_srp_signs_in_by_email_as_the_users_generated_username(pool: UserPool) -> None:
     confirmed(pool)
+    user = pool.admin_user("ada@example.com")
 
     tokens = srp_sign_in(pool, "Ada@Example.com", PASSWORD)["AuthenticationResult"]
 
-    assert pool.tokens.verify_access_token(tokens["AccessToken"])["username"] == "ada@example.com"
+    assert pool.tokens.verify_access_token(tokens["AccessToken"])["username"] == user.username
+    assert user.username == user.sub != "ada@example.com"
 
 
 def test_a_user_whose_record_predates_srp_signs_in_with_the_password_flow_only(
@@ -305,7 +307,9 @@ def test_a_reset_lifts_a_lockout(pool: UserPool, logs: list[str]) -> None:
 
     pool.confirm_forgot_password("ada@example.com", logs[-1].rsplit(" ", 1)[1], OTHER_PASSWORD)
 
-    assert pool.authenticate("ada@example.com", OTHER_PASSWORD).username == "ada@example.com"
+    assert pool.authenticate("ada@example.com", OTHER_PASSWORD).attributes["email"] == (
+        "ada@example.com"
+    )
 
 
 def test_no_reset_code_goes_to_an_unverified_address_or_a_temporary_password(
