@@ -1,4 +1,5 @@
-"""Every OrderRepository implementation, as one parametrized fixture.
+"""Every OrderRepository implementation, as one parametrized fixture (the twin's storage
+service included: what its execution environments' processes call).
 
 DynamoDB runs twice: against moto (in-process), and against a real DynamoDB-compatible server
 over a real connection when ORDERS_TEST_DYNAMODB_ENDPOINT is set (`make test` starts dynalite).
@@ -24,11 +25,14 @@ from orders_api.adapters.dynamodb import (
 from orders_api.adapters.memory import InMemoryOrderRepository
 from orders_api.adapters.sqlite import SQLiteOrderRepository
 from orders_api.domain import OrderRepository
+from orders_api.twin.storage_service import RemoteOrderRepository, StorageService
 
 DYNAMODB_ENDPOINT = os.environ.get("ORDERS_TEST_DYNAMODB_ENDPOINT")
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb-moto", "dynamodb-server"])
+@pytest.fixture(
+    params=["memory", "sqlite", "twin-storage-service", "dynamodb-moto", "dynamodb-server"]
+)
 def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OrderRepository]:
     kind: str = request.param
     if kind == "memory":
@@ -36,6 +40,17 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Order
     elif kind == "sqlite":
         sqlite = SQLiteOrderRepository(tmp_path / "orders.sqlite3")
         yield sqlite
+        sqlite.close()
+    elif kind == "twin-storage-service":
+        # What an execution environment's process uses: calls over pipes to the twin's SQLite.
+        sqlite = SQLiteOrderRepository(tmp_path / "orders.sqlite3")
+        calls_read, calls_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        serving = StorageService(sqlite).serve(calls_read, answers_write)
+        yield RemoteOrderRepository(requests=calls_write, answers=answers_read)
+        os.close(calls_write)
+        serving.join(timeout=10)
+        os.close(answers_read)
         sqlite.close()
     elif kind == "dynamodb-moto":
         with mock_aws(), _atomic_moto_put_item():

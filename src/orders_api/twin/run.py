@@ -42,7 +42,7 @@ from orders_api.twin.apigateway.gateway import LOCAL_ACCOUNT_ID, Gateway
 from orders_api.twin.apigateway.routing import stable_id
 from orders_api.twin.awslambda.context import LambdaHandler
 from orders_api.twin.awslambda.processes import ProcessEnvironments
-from orders_api.twin.awslambda.runtime import SQLITE_PATH, handler_of
+from orders_api.twin.awslambda.runtime import handler_of
 from orders_api.twin.cognito import IdentityProvider
 from orders_api.twin.connection_limits import BoundedHttpProtocol
 from orders_api.twin.docs_page import DocsPage
@@ -54,6 +54,7 @@ from orders_api.twin.outputs import print_summary, write_outputs
 from orders_api.twin.redaction import MaskTokens
 from orders_api.twin.server import TwinApp
 from orders_api.twin.storage import Storage, open_storage
+from orders_api.twin.storage_service import StorageService
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
@@ -89,12 +90,10 @@ DURATIONS_FILE = "lambda-durations.json"
 
 def _function_environment(storage: Storage) -> dict[str, str]:
     """The environment variables of the function's processes: the twin's own (the function's
-    log settings and CORS policy included), and where its orders are stored."""
+    log settings and CORS policy included), and how to reach DynamoDB when it stores orders
+    there (SQLite is the storage service's, reached through a channel of each environment's)."""
     environment = dict(os.environ)
-    if storage.kind == "sqlite":
-        environment[SQLITE_PATH] = str(Path(storage.table_name).resolve())
-    else:
-        environment.update(storage.function_environment)
+    environment.update(storage.function_environment)
     return environment
 
 
@@ -224,6 +223,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             settings=settings.function,
             environment=_function_environment(storage),
             report=lambda line: print(line, file=stream, flush=True),
+            storage=StorageService(storage.repository) if storage.kind == "sqlite" else None,
         )
         # Registered last, so run first: in-flight invocations finish before the storage
         # closes, and their durations are summed up for the cost model.

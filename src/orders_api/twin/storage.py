@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from orders_api.domain import StorageError
+from orders_api.domain import OrderRepository, StorageError
 from orders_api.function.bootstrap import TABLE_NAME
 from orders_api.service import OrderService
 from orders_api.twin.options import TwinOptions, TwinStartupError
@@ -21,6 +21,7 @@ SQLITE_FILE = "orders.sqlite3"
 @dataclass(frozen=True, slots=True)
 class Storage:
     service: OrderService
+    repository: OrderRepository
     kind: str
     """"sqlite" or "dynamodb", as the readiness endpoint reports it."""
     table_name: str
@@ -41,7 +42,7 @@ def open_storage(options: TwinOptions) -> Iterator[Storage]:
     path = options.data_dir / SQLITE_FILE
     sqlite = SQLiteOrderRepository(path)
     try:
-        yield Storage(OrderService(sqlite), "sqlite", str(path))
+        yield Storage(OrderService(sqlite), sqlite, "sqlite", str(path))
     finally:
         sqlite.close()
 
@@ -65,6 +66,7 @@ def _dynamodb(options: TwinOptions) -> Storage:
     repository = DynamoDBOrderRepository(options.table_name, client)
     return Storage(
         OrderService(repository),
+        repository,
         "dynamodb",
         options.table_name,
         function_environment={

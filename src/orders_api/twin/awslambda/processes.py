@@ -43,11 +43,13 @@ from typing import Any
 from orders_api.deployment.settings import FunctionSettings
 from orders_api.twin.awslambda.runtime import HANDLER, RESULTS_FD
 from orders_api.twin.awslambda.wire import (
+    STORAGE_FDS,
     ChannelClosed,
     ChannelTimeout,
     read_message,
     write_message,
 )
+from orders_api.twin.storage_service import StorageService
 
 INIT_TIMEOUT_SECONDS = 10.0
 """Lambda's limit on the Init phase (same page)."""
@@ -148,7 +150,10 @@ class ProcessEnvironments:
         report: Callable[[str], None],
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         python: str = sys.executable,
+        storage: StorageService | None = None,
     ) -> None:
+        """`storage`: the twin's storage service, which every environment then calls for its
+        orders (else the environment's own variables say where they are stored)."""
         if count < 1:
             raise ValueError("at least one execution environment")
         self.count = count
@@ -159,6 +164,7 @@ class ProcessEnvironments:
         self._report = report
         self._idle_seconds = idle_seconds
         self._python = python
+        self._storage = storage
         self._idle: list[_Environment] = []
         self._running = 0
         self._available = threading.Condition()
@@ -231,18 +237,31 @@ class ProcessEnvironments:
 
     def _start(self) -> _Environment:
         read_end, write_end = os.pipe()
+        variables = {**self._environment, HANDLER: self._handler, RESULTS_FD: str(write_end)}
+        child_ends = [write_end]
+        served: tuple[int, int] | None = None
+        if self._storage is not None:
+            calls_read, calls_write = os.pipe()
+            answers_read, answers_write = os.pipe()
+            child_ends += [calls_write, answers_read]
+            served = (calls_read, answers_write)
+            variables[STORAGE_FDS] = f"{answers_read},{calls_write}"
         try:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [self._python, "-m", "orders_api.twin.awslambda.runtime"],
                 stdin=subprocess.PIPE,
-                env={**self._environment, HANDLER: self._handler, RESULTS_FD: str(write_end)},
-                pass_fds=(write_end,),
+                env=variables,
+                pass_fds=tuple(child_ends),
             )
         except BaseException:
-            os.close(read_end)
+            for descriptor in (read_end, *(served or ())):
+                os.close(descriptor)
             raise
         finally:
-            os.close(write_end)
+            for descriptor in child_ends:
+                os.close(descriptor)
+        if self._storage is not None and served is not None:
+            self._storage.serve(*served)
         environment = _Environment(process, read_end, init_duration_ms=0.0)
         try:
             started = read_message(read_end, time.monotonic() + INIT_TIMEOUT_SECONDS)

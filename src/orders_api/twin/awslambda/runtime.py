@@ -6,8 +6,9 @@ one at a time, until its input closes. The twin sends requests on standard input
 answers on the descriptor named by ORDERS_TWIN_RESULTS_FD; the function's own output (its logs)
 goes to standard output and error, as it goes to CloudWatch in Lambda.
 
-Storage is chosen by the environment, before the handler is imported: ORDERS_TWIN_SQLITE_PATH
-(the twin's SQLite file: this process commits its own writes, grouped, to the shared file), or
+Storage is chosen by the environment, before the handler is imported: ORDERS_TWIN_STORAGE_FDS
+(the twin's storage service, which holds the SQLite file and groups every environment's
+commits), ORDERS_TWIN_SQLITE_PATH (this process opens the file and commits its own writes), or
 the deployed way, ORDERS_TABLE_NAME with AWS_ENDPOINT_URL_DYNAMODB.
 
 Each answer: {"result": ...} or {"error": {"errorType", "errorMessage"}}, with the invocation's
@@ -27,7 +28,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from orders_api.twin.awslambda.wire import ChannelClosed, read_message, write_message
+from orders_api.twin.awslambda.wire import (
+    STORAGE_FDS,
+    ChannelClosed,
+    read_message,
+    write_message,
+)
 
 RESULTS_FD = "ORDERS_TWIN_RESULTS_FD"
 HANDLER = "ORDERS_TWIN_HANDLER"
@@ -60,14 +66,20 @@ def _max_memory_used_mb() -> int:
 
 
 def _install_storage() -> None:
-    path = os.environ.get(SQLITE_PATH)
-    if not path:
-        return
-    from orders_api.adapters.sqlite import SQLiteOrderRepository
     from orders_api.function import bootstrap
     from orders_api.service import OrderService
 
-    bootstrap.install(OrderService(SQLiteOrderRepository(path)))
+    channel = os.environ.get(STORAGE_FDS)
+    if channel:
+        from orders_api.twin.storage_service import RemoteOrderRepository
+
+        bootstrap.install(OrderService(RemoteOrderRepository.from_environment(channel)))
+        return
+    path = os.environ.get(SQLITE_PATH)
+    if path:
+        from orders_api.adapters.sqlite import SQLiteOrderRepository
+
+        bootstrap.install(OrderService(SQLiteOrderRepository(path)))
 
 
 def handler_of(module: ModuleType, name: str = "lambda_handler") -> Callable[..., Any]:

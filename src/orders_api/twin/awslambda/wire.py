@@ -11,6 +11,9 @@ import struct
 import time
 from typing import Any
 
+STORAGE_FDS = "ORDERS_TWIN_STORAGE_FDS"
+"""`<read fd>,<write fd>` of an environment's storage channel (`twin/storage_service.py`), in
+the environment's variables when the twin serves its storage."""
 _HEADER = struct.Struct(">I")
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 """Far above anything API Gateway passes (10 MB events) or Lambda returns (6 MB responses)."""
