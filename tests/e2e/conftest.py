@@ -15,15 +15,19 @@ fixture stops whatever it started. `new_user(twin)` creates a confirmed user and
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -321,3 +325,26 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+class _QuietStaticFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def dev_server_for(bundle: Path, entry: str) -> Iterator[str]:
+    """`bundle` served on a free loopback port, as a front end's dev server would; its origin
+    (`http://localhost:PORT`). Skips the test when `entry` is not built."""
+    if not (bundle / entry).exists():
+        pytest.skip("the page is not built: run `make web` (npm ci + esbuild into web/dist)")
+    handler = functools.partial(_QuietStaticFiles, directory=str(bundle))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

@@ -11,23 +11,20 @@ the twin's log (its mailbox), and checks the outcome through Amplify and through
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import hmac
 import re
 import struct
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from orders_api.twin.cognito.app import CORS_ALLOW_HEADERS
-from tests.e2e.conftest import Twin, new_password
+from tests.e2e.conftest import Twin, dev_server_for, new_password
 from tests.e2e.test_cognito_clients import confirmed_user, new_email
 from tests.paths import ARTIFACTS, ROOT
 
@@ -39,26 +36,11 @@ SAFELISTED_HEADERS = {"accept", "accept-language", "content-language", "user-age
 """Headers a page sends without asking a preflight (or that the browser itself sets)."""
 
 
-class _QuietStaticFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def dev_server() -> Iterator[str]:
-    """web/dist served on a free loopback port, as a front end's dev server would; its origin."""
-    if not (BUNDLE / "amplify.js").exists():
-        pytest.skip("the page is not built: run `make web` (npm ci + esbuild into web/dist)")
-    handler = functools.partial(_QuietStaticFiles, directory=str(BUNDLE))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    """web/dist on its own localhost port, as a front end's dev server would serve it."""
+    with dev_server_for(BUNDLE, "amplify.js") as origin:
+        yield origin
 
 
 class AmplifyPage:

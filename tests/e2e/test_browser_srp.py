@@ -9,17 +9,14 @@ the exposed Location header. A screenshot is kept in test-artifacts/.
 
 from __future__ import annotations
 
-import functools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.e2e.conftest import Twin, new_password
+from tests.e2e.conftest import Twin, dev_server_for, new_password
 from tests.e2e.test_cognito_clients import confirmed_user, new_email
 from tests.paths import ARTIFACTS, ROOT
 
@@ -29,26 +26,11 @@ BUNDLE = ROOT / "web" / "dist"
 PAGE_TIMEOUT_MS = 60_000
 
 
-class _QuietStaticFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def dev_server() -> Iterator[str]:
-    """web/dist served on a free loopback port, as a front end's dev server would; its origin."""
-    if not (BUNDLE / "app.js").exists():
-        pytest.skip("the page is not built: run `make web` (npm ci + esbuild into web/dist)")
-    handler = functools.partial(_QuietStaticFiles, directory=str(BUNDLE))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    """web/dist on its own localhost port, as a front end's dev server would serve it."""
+    with dev_server_for(BUNDLE, "app.js") as origin:
+        yield origin
 
 
 def test_a_page_on_another_origin_signs_in_with_srp_and_places_an_order(

@@ -78,19 +78,20 @@ def _to_item(record: dict[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in record.items()}
 
 
-def _plain(value: Any) -> Any:
+def plain_numbers(value: Any) -> Any:
+    """A deserialised DynamoDB value with its numbers (Decimal) as the integers an order's are."""
     if isinstance(value, Decimal):
         return int(value)
     if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
+        return {key: plain_numbers(inner) for key, inner in value.items()}
     if isinstance(value, list):
-        return [_plain(inner) for inner in value]
+        return [plain_numbers(inner) for inner in value]
     return value
 
 
 def _from_item(item: dict[str, Any]) -> Order:
     return Order.from_record(
-        {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+        {key: plain_numbers(_deserializer.deserialize(value)) for key, value in item.items()}
     )
 
 

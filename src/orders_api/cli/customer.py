@@ -36,7 +36,8 @@ _console = Console(soft_wrap=True)
 _errors = Console(stderr=True, soft_wrap=True)
 
 
-def register(subparsers: Any) -> None:
+def common_arguments() -> argparse.ArgumentParser:
+    """`--outputs` and `--json`, as every command that talks to a stack takes them."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--outputs",
@@ -46,6 +47,11 @@ def register(subparsers: Any) -> None:
         ".orders-api/outputs.json), a `cdk deploy --outputs-file` file or describe-stacks JSON",
     )
     common.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    return common
+
+
+def register(subparsers: Any) -> None:
+    common = common_arguments()
 
     users = subparsers.add_parser("users", help="manage the user pool's users")
     users_commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from rich.console import Console
 
 from orders_api.cli.api_client import ClientProblem, StackOutputs
-from orders_api.cli.customer import orders_table, shown
+from orders_api.cli.customer import common_arguments, orders_table, shown
 from orders_api.cli.fulfilment import fulfilment_for
 from orders_api.domain import OrderStatus
 
@@ -36,15 +36,7 @@ AWS_EVENTS_ADVICE = (
 
 
 def register(subparsers: Any) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--outputs",
-        type=Path,
-        metavar="FILE",
-        help="the twin's outputs.json (default: $ORDERS_API_OUTPUTS or .orders-api/outputs.json)"
-        " or a deployed stack's outputs (then your AWS credentials are used)",
-    )
-    common.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    common = common_arguments()  # a deployed stack's outputs: your AWS credentials are used
     ops = subparsers.add_parser("ops", help="the business's commands: orders and events")
     groups = ops.add_subparsers(dest="ops_group", required=True, metavar="GROUP")
 

@@ -11,7 +11,6 @@ same code on its own change log.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -21,20 +20,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders_api.adapters.dynamodb import plain_numbers
 from orders_api.domain import Order
 
 logger = Logger(service="orders-api")
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers arrive as Decimal; an order's are whole numbers."""
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_plain(inner) for inner in value]
-    return value
 
 
 def order_of(record: DynamoDBRecord) -> dict[str, Any]:
@@ -43,7 +32,7 @@ def order_of(record: DynamoDBRecord) -> dict[str, Any]:
     image = record.dynamodb.new_image if record.dynamodb is not None else None
     if not image:
         raise ValueError(f"stream record {record.event_id} has no new image")
-    return Order.from_record(_plain(image)).model_dump(mode="json", by_alias=True)
+    return Order.from_record(plain_numbers(image)).model_dump(mode="json", by_alias=True)
 
 
 def enrich(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -24,10 +24,11 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from orders_api.twin.awslambda.context import LocalLambdaContext
 from orders_api.twin.awslambda.wire import (
     STORAGE_FDS,
     ChannelClosed,
@@ -40,28 +41,15 @@ HANDLER = "ORDERS_TWIN_HANDLER"
 SQLITE_PATH = "ORDERS_TWIN_SQLITE_PATH"
 
 
-@dataclass(frozen=True, slots=True)
-class RuntimeContext:
-    """Lambda's context object, rebuilt in this process from what the twin sends."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    deadline_monotonic: float
-    function_version: str = "$LATEST"
-    identity: None = None
-    client_context: None = None
-    tenant_id: str | None = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline_monotonic - time.monotonic()) * 1000))
-
-
 def _max_memory_used_mb() -> int:
-    # ru_maxrss is in kilobytes on Linux.
+    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across
+    execve, so it would report the peak of the process that started this one."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return -(-int(line.split()[1]) // 1024)
+    except (OSError, ValueError, IndexError):
+        pass
     return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
@@ -136,7 +124,7 @@ def main() -> int:
             request = read_message(stdin)
         except ChannelClosed:
             return 0
-        context = RuntimeContext(
+        context = LocalLambdaContext(
             **request["context"],
             deadline_monotonic=time.monotonic() + request["remainingMs"] / 1000,
         )
