@@ -205,15 +205,10 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         storage = cleanup.enter_context(open_storage(options))
         events_path: str | None = None
         if storage.kind == "sqlite":
-            pipe = cleanup.enter_context(
-                order_events_pipe(
-                    options,
-                    Path(storage.table_name),
-                    account=LOCAL_ACCOUNT_ID,
-                    log=lambda line: print(f"[events] {line}", file=stream, flush=True),
-                )
+            events = cleanup.enter_context(
+                order_events_pipe(options, Path(storage.table_name), account=LOCAL_ACCOUNT_ID)
             )
-            events_path = str(pipe.events_path)
+            events_path = str(events)
         bootstrap.install(storage.service)
         cleanup.callback(bootstrap.install, None)
         # One process per execution environment, up to the deployed concurrency.

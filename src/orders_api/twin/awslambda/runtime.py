@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import os
 import resource
+import signal
 import sys
 import time
 import traceback
@@ -102,6 +103,9 @@ def _error(exc: BaseException) -> dict[str, str]:
 
 
 def main() -> int:
+    # Ctrl-C reaches the terminal's whole process group; the twin ends its environments itself
+    # (closing their input) once the requests in flight are answered.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     results = int(os.environ[RESULTS_FD])
     started = time.perf_counter()
     try:

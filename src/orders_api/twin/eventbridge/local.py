@@ -1,15 +1,19 @@
-"""The twin's order events, assembled: change log -> pipe (with the enrichment) -> bus."""
+"""The twin's order events, assembled: change log -> pipe (with the enrichment) -> bus, in a
+process of its own (`worker.py`)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from orders_api.adapters.sqlite_changes import ChangeLog
-from orders_api.twin.eventbridge.bus import EventBus
-from orders_api.twin.eventbridge.pipe import PIPE_NAME, OrderEventsPipe
+from orders_api.twin.eventbridge.bus import EVENTS_FILE
 from orders_api.twin.options import TwinOptions
+
+STOP_SECONDS = 15.0
+"""How long the pipe may take to publish what is left when the twin stops."""
 
 
 @contextlib.contextmanager
@@ -18,37 +22,39 @@ def order_events_pipe(
     database: Path,
     *,
     account: str,
-    log: Callable[[str], None],
-) -> Iterator[OrderEventsPipe]:
-    """The running pipe from the SQLite database's change log; on exit it publishes what is
-    logged and stops."""
-    # Imported here, as the handler is: after the twin has set the function's log level.
-    from orders_api.function import order_events
-
+) -> Iterator[Path]:
+    """The pipe from the SQLite database's change log, running in its own process
+    (`worker.py`) until the block ends; then it publishes what is logged and stops. Yields the
+    path of the events log."""
     region = options.settings.region
-    change_log = ChangeLog(database, PIPE_NAME)
-    bus = EventBus(
-        options.data_dir,
-        region=region,
-        account=account,
-        log=log,
-        orders_email=options.orders_email,
-        webhook=options.events_webhook,
-    )
-    pipe = OrderEventsPipe(
-        change_log,
-        bus,
-        order_events.enrich,
-        region=region,
-        stream_arn=(
-            f"arn:aws:dynamodb:{region}:{account}:table/{options.settings.stack_name}"
-            f"-orders/stream/local"
-        ),
-    )
-    pipe.start()
+    command = [
+        sys.executable,
+        "-m",
+        "orders_api.twin.eventbridge.worker",
+        "--database",
+        str(database),
+        "--data-dir",
+        str(options.data_dir),
+        "--region",
+        region,
+        "--account",
+        account,
+        "--stream-arn",
+        f"arn:aws:dynamodb:{region}:{account}:table/{options.settings.stack_name}"
+        "-orders/stream/local",
+    ]
+    if options.orders_email:
+        command += ["--orders-email", options.orders_email]
+    if options.events_webhook:
+        command += ["--webhook", options.events_webhook]
+    worker = subprocess.Popen(command, stdin=subprocess.PIPE)  # noqa: S603 - our own module
     try:
-        yield pipe
+        yield options.data_dir / EVENTS_FILE
     finally:
-        pipe.close()
-        bus.close()
-        change_log.close()
+        if worker.stdin is not None:
+            worker.stdin.close()
+        try:
+            worker.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=STOP_SECONDS)
