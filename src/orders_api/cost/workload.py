@@ -33,18 +33,28 @@ DEFAULT_BILLED_DURATION = BilledDuration(FALLBACK_BILLED_MS, f"default {FALLBACK
 
 def billed_duration_from_bench(results: Path) -> BilledDuration:
     """The `warm_invoke_ms` figure of a Lambda benchmark results file (`bench/results/
-    lambda.json`, written by `make bench`), or the stated default when the file has none."""
+    lambda.json`, written by `make bench`, or the twin's `lambda-durations.json`, from its
+    REPORT lines), or the stated default when the file has none; its `source`, if it says."""
     try:
-        measured = json.loads(results.read_text())[BENCH_KEY]
+        document = json.loads(results.read_text())
+        measured = document[BENCH_KEY]
+        if measured is None:
+            raise ValueError(BENCH_KEY)
     except (OSError, ValueError, KeyError, TypeError):
         return BilledDuration(
             FALLBACK_BILLED_MS,
             f"default {FALLBACK_BILLED_MS} ms: no `{BENCH_KEY}` in {results.as_posix()}",
         )
+    measured_where = document.get("source") if isinstance(document, dict) else None
     return BilledDuration(
         Decimal(str(measured)),
-        f"`{BENCH_KEY}` from {results.as_posix()} (the handler in-process on the bench "
-        "machine, storage round trip excluded)",
+        f"`{BENCH_KEY}` from {results.as_posix()} ("
+        + (
+            str(measured_where)
+            if measured_where
+            else "the handler in-process on the bench machine, storage round trip excluded"
+        )
+        + ")",
     )
 
 

@@ -149,3 +149,15 @@ def test_the_events_flags_reach_the_workload(capsys: pytest.CaptureFixture[str])
     assert "dead-letter queue requests" in items
     assert any(item.startswith("list read request units") for item in items)
     assert main(["cost", "--list-share", "0.7", "--read-share", "0.7"]) == 2
+
+
+def test_the_twins_measured_durations_feed_the_model_with_their_origin(tmp_path: Path) -> None:
+    durations = tmp_path / "lambda-durations.json"
+    durations.write_text(
+        json.dumps({"warm_invoke_ms": 2.811, "source": "the twin's execution environments"})
+    )
+    measured = billed_duration_from_bench(durations)
+    assert measured.billed_ms == 3
+    assert "the twin's execution environments" in measured.origin
+    durations.write_text(json.dumps({"warm_invoke_ms": None, "coldStarts": 1}))
+    assert billed_duration_from_bench(durations).origin.startswith("default")
