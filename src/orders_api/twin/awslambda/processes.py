@@ -117,6 +117,7 @@ class _Environment:
     last_used: float = field(default_factory=time.monotonic)
     invocations: int = 0
     alive: bool = True
+    over_memory: bool = False
 
     def stop(self, graceful: bool = True) -> None:
         """End the process: close its input (the runtime's loop ends) or kill it."""
@@ -171,8 +172,11 @@ class ProcessEnvironments:
         self._closed = False
         self._warm_durations: list[float] = []
         self._cold_starts = 0
-        self._reaper = threading.Thread(target=self._retire_idle, name="reaper", daemon=True)
-        self._reaper.start()
+        self._busy: set[_Environment] = set()
+        self._busy_lock = threading.Lock()
+        self._stopping = threading.Event()
+        for target, name in ((self._retire_idle, "reaper"), (self._watch_memory, "memory")):
+            threading.Thread(target=target, name=name, daemon=True).start()
 
     def __call__(self, event: dict[str, Any], context: Any) -> Any:
         environment, cold = self._acquire()
@@ -196,6 +200,7 @@ class ProcessEnvironments:
     def close(self) -> None:
         """Let invocations in flight finish, then stop every environment."""
         self.executor.shutdown(wait=True, cancel_futures=False)
+        self._stopping.set()
         with self._available:
             self._closed = True
             idle, self._idle = self._idle, []
@@ -283,27 +288,21 @@ class ProcessEnvironments:
         began = time.perf_counter()
         status: str | None = None
         answer: dict[str, Any] | None = None
-        over_memory = threading.Event()
-        watching = threading.Event()
-        watchdog = threading.Thread(
-            target=self._watch_memory,
-            args=(environment, watching, over_memory),
-            name="memory-watchdog",
-            daemon=True,
-        )
+        with self._busy_lock:
+            self._busy.add(environment)
         try:
             write_message(
                 environment.process.stdin.fileno(),  # type: ignore[union-attr]
                 {"event": event, "context": _context_fields(context), "remainingMs": remaining_ms},
             )
-            watchdog.start()
             answer = read_message(environment.results, time.monotonic() + remaining_ms / 1000)
         except ChannelTimeout:
             status = "timeout"
         except ChannelClosed:
             status = "error"
         finally:
-            watching.set()
+            with self._busy_lock:
+                self._busy.discard(environment)
         environment.invocations += 1
         duration_ms = (time.perf_counter() - began) * 1000
         if answer is not None:
@@ -325,7 +324,7 @@ class ProcessEnvironments:
             seconds = self._settings.timeout_seconds
             raise FunctionError("Sandbox.Timedout", f"Task timed out after {seconds}.00 seconds")
         if status == "error":
-            if over_memory.is_set():
+            if environment.over_memory:
                 raise FunctionError(
                     "Runtime.OutOfMemory", "Runtime exited with error: signal: killed"
                 )
@@ -347,21 +346,22 @@ class ProcessEnvironments:
             elif report.status is None:
                 self._warm_durations.append(report.duration_ms)
 
-    def _watch_memory(
-        self, environment: _Environment, done: threading.Event, over: threading.Event
-    ) -> None:
+    def _watch_memory(self) -> None:
+        """One thread for every environment: an invoked environment whose resident memory
+        passes the memory size is killed (as Lambda ends a function out of memory)."""
         limit = self._settings.memory_mb
-        while not done.wait(MEMORY_POLL_SECONDS):
-            resident = _resident_mb(environment.process.pid)
-            if resident is not None and resident > limit:
-                over.set()
-                with contextlib.suppress(ProcessLookupError):
-                    environment.process.kill()
-                return
+        while not self._stopping.wait(MEMORY_POLL_SECONDS):
+            with self._busy_lock:
+                busy = list(self._busy)
+            for environment in busy:
+                resident = _resident_mb(environment.process.pid)
+                if resident is not None and resident > limit:
+                    environment.over_memory = True
+                    with contextlib.suppress(ProcessLookupError):
+                        environment.process.kill()
 
     def _retire_idle(self) -> None:
-        while True:
-            time.sleep(min(30.0, self._idle_seconds / 2))
+        while not self._stopping.wait(min(30.0, self._idle_seconds / 2)):
             now = time.monotonic()
             with self._available:
                 if self._closed:

@@ -4,6 +4,7 @@ and Lambda's REPORT line. Each test starts real processes (no sockets)."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -170,5 +171,28 @@ def test_an_environment_over_its_memory_size_is_killed_as_out_of_memory(
             environments({"mb": 400}, identity.new_context())
         assert failed.value.error_type == "Runtime.OutOfMemory"
         assert environments({"mb": 1}, identity.new_context()) == {"held": 1}
+    finally:
+        environments.close()
+
+
+def test_an_environment_idle_past_its_time_is_retired_and_the_next_call_is_cold(
+    identity: FunctionIdentity, reports: Reports
+) -> None:
+    environments = ProcessEnvironments(
+        "tests.twin_handlers.echo",
+        1,
+        settings=SETTINGS,
+        environment={**os.environ, "PYTHONPATH": str(ROOT)},
+        report=reports,
+        idle_seconds=0.2,
+    )
+    try:
+        first = environments({}, _context(identity))["pid"]
+        deadline = time.monotonic() + 10
+        while environments.durations_summary()["coldStarts"] == 1 and time.monotonic() < deadline:
+            if environments({}, _context(identity))["pid"] != first:
+                break
+            time.sleep(0.5)
+        assert sum("Init Duration" in line for line in reports) == 2
     finally:
         environments.close()
