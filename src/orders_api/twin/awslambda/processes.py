@@ -170,7 +170,8 @@ class ProcessEnvironments:
         self._running = 0
         self._available = threading.Condition()
         self._closed = False
-        self._warm_durations: list[float] = []
+        self._warm_total_ms = 0.0
+        self._warm_count = 0
         self._cold_starts = 0
         self._busy: set[_Environment] = set()
         self._busy_lock = threading.Lock()
@@ -188,11 +189,10 @@ class ProcessEnvironments:
     def durations_summary(self) -> dict[str, object]:
         """The mean warm invocation, for `orders-api cost --bench-results` (its key)."""
         with self._available:
-            warm = list(self._warm_durations)
-            cold_starts = self._cold_starts
+            total, count, cold_starts = self._warm_total_ms, self._warm_count, self._cold_starts
         return {
-            "warm_invoke_ms": round(sum(warm) / len(warm), 3) if warm else None,
-            "warmInvocations": len(warm),
+            "warm_invoke_ms": round(total / count, 3) if count else None,
+            "warmInvocations": count,
             "coldStarts": cold_starts,
             "source": "the twin's execution environments (REPORT durations, this machine)",
         }
@@ -344,7 +344,8 @@ class ProcessEnvironments:
             if cold:
                 self._cold_starts += 1
             elif report.status is None:
-                self._warm_durations.append(report.duration_ms)
+                self._warm_total_ms += report.duration_ms
+                self._warm_count += 1
 
     def _watch_memory(self) -> None:
         """One thread for every environment: an invoked environment whose resident memory
