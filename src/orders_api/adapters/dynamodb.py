@@ -9,7 +9,7 @@ and its timestamp, as the fulfil function's role requires.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +38,7 @@ from orders_api.domain import (
     StorageError,
     StorageUnavailable,
 )
-from orders_api.domain.order import to_milliseconds
+from orders_api.domain.order import rfc3339_milliseconds, to_milliseconds
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -160,7 +160,7 @@ class DynamoDBOrderRepository:
         values: dict[str, Any] = {":key": {"S": value}}
         if since is not None:
             condition += " AND #created >= :since"
-            values[":since"] = {"S": _text(to_milliseconds(since))}
+            values[":since"] = {"S": rfc3339_milliseconds(to_milliseconds(since))}
         arguments: dict[str, Any] = {
             "TableName": self._table_name,
             "IndexName": index,
@@ -211,7 +211,7 @@ class DynamoDBOrderRepository:
                 },
                 ExpressionAttributeValues={
                     ":status": {"S": status.value},
-                    ":changed": {"S": _text(changed_at)},
+                    ":changed": {"S": rfc3339_milliseconds(changed_at)},
                     ":expected": {"S": expected.value},
                 },
                 ReturnValues="NONE",
@@ -228,10 +228,6 @@ class DynamoDBOrderRepository:
         except (BotoCoreError, HTTPClientError) as exc:
             raise _translate(exc) from exc
         return StatusUpdate(order_id, status, changed_at, True)
-
-
-def _text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _translate(exc: Exception) -> StorageError:

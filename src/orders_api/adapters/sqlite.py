@@ -35,7 +35,7 @@ from orders_api.domain import (
     StatusUpdate,
     StorageUnavailable,
 )
-from orders_api.domain.order import to_milliseconds
+from orders_api.domain.order import rfc3339_milliseconds, to_milliseconds
 
 _SCHEMA = (
     """
@@ -99,7 +99,13 @@ class _Insert:
     def apply(self, connection: sqlite3.Connection) -> None:
         order = self.order
         record = _text(order.to_record())
-        row = (order.order_id, order.customer_id, _created_at(order), order.status, record)
+        row = (
+            order.order_id,
+            order.customer_id,
+            rfc3339_milliseconds(order.created_at),
+            order.status,
+            record,
+        )
         if connection.execute(_INSERT, row).fetchone() is None:
             (stored,) = connection.execute(_SELECT, (order.order_id,)).fetchone()
             self.existing = Order.from_record(json.loads(stored))
@@ -206,16 +212,8 @@ def open_private(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _created_at(order: Order) -> str:
-    return str(order.to_api()["createdAt"])
-
-
 def _since_text(since: datetime | None) -> str:
-    return "" if since is None else _created_at_text(to_milliseconds(since))
-
-
-def _created_at_text(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return "" if since is None else rfc3339_milliseconds(to_milliseconds(since))
 
 
 class SQLiteOrderRepository:

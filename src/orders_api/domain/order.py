@@ -144,8 +144,10 @@ def status_required_before(order_id: str, status: OrderStatus) -> OrderStatus:
     raise IllegalTransition(order_id, None, status)
 
 
-def _rfc3339_utc_milliseconds(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def rfc3339_milliseconds(moment: datetime) -> str:
+    """The moment as every record and answer writes it: RFC 3339, UTC, to the millisecond,
+    `Z`-suffixed, so that text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def to_milliseconds(moment: datetime) -> datetime:
@@ -169,11 +171,11 @@ class Order(_Model):
 
     @field_serializer("created_at")
     def _created_at_text(self, value: datetime) -> str:
-        return _rfc3339_utc_milliseconds(value)
+        return rfc3339_milliseconds(value)
 
     @field_serializer("status_changed_at")
     def _status_changed_at_text(self, value: datetime | None) -> str | None:
-        return None if value is None else _rfc3339_utc_milliseconds(value)
+        return None if value is None else rfc3339_milliseconds(value)
 
     @classmethod
     def place(cls, order_id: str, customer_id: str, new_order: NewOrder, now: datetime) -> Order:

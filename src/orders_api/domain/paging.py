@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from orders_api.domain.errors import InvalidRequest
 from orders_api.domain.ids import is_order_id
-from orders_api.domain.order import Order
+from orders_api.domain.order import Order, rfc3339_milliseconds
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -37,7 +37,7 @@ class PageCursor:
 
     @classmethod
     def after(cls, order: Order) -> PageCursor:
-        return cls(str(order.to_api()["createdAt"]), order.order_id)
+        return cls(rfc3339_milliseconds(order.created_at), order.order_id)
 
     def to_token(self) -> str:
         text = json.dumps([self.created_at, self.order_id], separators=(",", ":"))
@@ -116,7 +116,7 @@ def page_size(limit: str | None) -> int:
 
 def sort_key(order: Order) -> tuple[str, str]:
     """Newest first is this key, descending."""
-    return (str(order.to_api()["createdAt"]), order.order_id)
+    return (rfc3339_milliseconds(order.created_at), order.order_id)
 
 
 def follows(order: Order, cursor: PageCursor | None) -> bool:

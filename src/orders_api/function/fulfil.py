@@ -30,6 +30,7 @@ from orders_api.domain import (
     StorageError,
     StorageUnavailable,
 )
+from orders_api.domain.order import rfc3339_milliseconds
 from orders_api.function import bootstrap
 
 logger = Logger(service="orders-api")
@@ -60,9 +61,7 @@ def _answer(update: StatusUpdate) -> dict[str, Any]:
         "statusCode": 200,
         "orderId": update.order_id,
         "status": update.status.value,
-        "statusChangedAt": None
-        if changed_at is None
-        else changed_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "statusChangedAt": None if changed_at is None else rfc3339_milliseconds(changed_at),
         "changed": update.applied,
     }
 
