@@ -115,7 +115,6 @@ class _Environment:
     results: int
     init_duration_ms: float
     last_used: float = field(default_factory=time.monotonic)
-    invocations: int = 0
     alive: bool = True
     over_memory: bool = False
 
@@ -303,7 +302,6 @@ class ProcessEnvironments:
         finally:
             with self._busy_lock:
                 self._busy.discard(environment)
-        environment.invocations += 1
         duration_ms = (time.perf_counter() - began) * 1000
         if answer is not None:
             duration_ms = float(answer.get("durationMs", duration_ms))
