@@ -25,13 +25,14 @@ from orders_api.adapters.dynamodb import (
 from orders_api.adapters.memory import InMemoryOrderRepository
 from orders_api.adapters.sqlite import SQLiteOrderRepository
 from orders_api.domain import OrderRepository
-from orders_api.twin.storage_service import RemoteOrderRepository, StorageService
+from orders_api.twin.storage_process import StorageProcess
+from orders_api.twin.storage_service import RemoteOrderRepository
 
 DYNAMODB_ENDPOINT = os.environ.get("ORDERS_TEST_DYNAMODB_ENDPOINT")
 
 
 @pytest.fixture(
-    params=["memory", "sqlite", "twin-storage-service", "dynamodb-moto", "dynamodb-server"]
+    params=["memory", "sqlite", "twin-storage-process", "dynamodb-moto", "dynamodb-server"]
 )
 def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OrderRepository]:
     kind: str = request.param
@@ -41,17 +42,13 @@ def repository(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Order
         sqlite = SQLiteOrderRepository(tmp_path / "orders.sqlite3")
         yield sqlite
         sqlite.close()
-    elif kind == "twin-storage-service":
-        # What an execution environment's process uses: calls over pipes to the twin's SQLite.
-        sqlite = SQLiteOrderRepository(tmp_path / "orders.sqlite3")
-        calls_read, calls_write = os.pipe()
-        answers_read, answers_write = os.pipe()
-        serving = StorageService(sqlite).serve(calls_read, answers_write)
-        yield RemoteOrderRepository(requests=calls_write, answers=answers_read)
-        os.close(calls_write)
-        serving.join(timeout=10)
-        os.close(answers_read)
-        sqlite.close()
+    elif kind == "twin-storage-process":
+        # What an execution environment uses: calls over a socket to the twin's storage process.
+        storage = StorageProcess(tmp_path / "orders.sqlite3")
+        channel = storage.open_channel()
+        yield RemoteOrderRepository(requests=channel, answers=channel)
+        os.close(channel)
+        storage.close()
     elif kind == "dynamodb-moto":
         with mock_aws(), _atomic_moto_put_item():
             client = make_client(region="us-east-1")

@@ -35,7 +35,6 @@ import uvicorn
 
 from orders_api.deployment.cors_policy import API_CORS
 from orders_api.deployment.settings import OUTPUT_KEYS
-from orders_api.function import bootstrap
 from orders_api.twin.apigateway.authorizer import CognitoAuthorizer
 from orders_api.twin.apigateway.cors import ApiCors
 from orders_api.twin.apigateway.gateway import LOCAL_ACCOUNT_ID, Gateway
@@ -54,7 +53,6 @@ from orders_api.twin.outputs import print_summary, write_outputs
 from orders_api.twin.redaction import MaskTokens
 from orders_api.twin.server import TwinApp
 from orders_api.twin.storage import Storage, open_storage
-from orders_api.twin.storage_service import StorageService
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
@@ -209,8 +207,6 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
                 order_events_pipe(options, Path(storage.table_name), account=LOCAL_ACCOUNT_ID)
             )
             events_path = str(events)
-        bootstrap.install(storage.service)
-        cleanup.callback(bootstrap.install, None)
         # One process per execution environment, up to the deployed concurrency.
         environments = ProcessEnvironments(
             "orders_api.function.handler.lambda_handler",
@@ -218,7 +214,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             settings=settings.function,
             environment=_function_environment(storage),
             report=lambda line: print(line, file=stream, flush=True),
-            storage=StorageService(storage.repository) if storage.kind == "sqlite" else None,
+            storage=storage.channels,
         )
         # Registered last, so run first: in-flight invocations finish before the storage
         # closes, and their durations are summed up for the cost model.

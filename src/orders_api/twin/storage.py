@@ -1,7 +1,9 @@
 """Where the twin stores orders: the one place that chooses.
 
-SQLite in the data dir by default (durable: every acknowledged order is fsync'd), or any
-DynamoDB endpoint (`--dynamodb-endpoint`, `--table`) through the same adapter Lambda uses.
+SQLite in the data dir by default (durable: every acknowledged order is fsync'd), held by the
+twin's storage process (`storage_process.py`) that every execution environment calls; or any
+DynamoDB endpoint (`--dynamodb-endpoint`, `--table`), which the environments reach through the
+same adapter Lambda uses.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from orders_api.domain import OrderRepository, StorageError
+from orders_api.domain import StorageError
 from orders_api.function.bootstrap import TABLE_NAME
-from orders_api.service import OrderService
+from orders_api.twin.awslambda.processes import StorageChannels
 from orders_api.twin.options import TwinOptions, TwinStartupError
 
 SQLITE_FILE = "orders.sqlite3"
@@ -20,41 +22,40 @@ SQLITE_FILE = "orders.sqlite3"
 
 @dataclass(frozen=True, slots=True)
 class Storage:
-    service: OrderService
-    repository: OrderRepository
     kind: str
     """"sqlite" or "dynamodb", as the readiness endpoint reports it."""
     table_name: str
     """The stack output's TableName: the SQLite file or the DynamoDB table."""
     function_environment: dict[str, str] = field(default_factory=dict)
     """What the function's processes need in their environment to reach this storage as the
-    deployed function does (DynamoDB only: the SQLite file is opened by the twin's runtime)."""
+    deployed function does (DynamoDB only)."""
+    channels: StorageChannels | None = None
+    """The storage process the environments call (SQLite only)."""
 
 
 @contextlib.contextmanager
 def open_storage(options: TwinOptions) -> Iterator[Storage]:
-    """The order service on the storage the options choose; the storage is closed on exit."""
+    """The storage the options choose; closed on exit (after the environments that use it)."""
     if options.dynamodb_endpoint:
         yield _dynamodb(options)
         return
-    from orders_api.adapters.sqlite import SQLiteOrderRepository
+    from orders_api.twin.storage_process import StorageProcess, StorageStartError
 
     path = options.data_dir / SQLITE_FILE
-    sqlite = SQLiteOrderRepository(path)
     try:
-        yield Storage(OrderService(sqlite), sqlite, "sqlite", str(path))
+        process = StorageProcess(path)
+    except StorageStartError as exc:
+        raise TwinStartupError(str(exc)) from exc
+    try:
+        yield Storage("sqlite", str(path), channels=process)
     finally:
-        sqlite.close()
+        process.close()
 
 
 def _dynamodb(options: TwinOptions) -> Storage:
     from botocore.exceptions import BotoCoreError
 
-    from orders_api.adapters.dynamodb import (
-        DynamoDBOrderRepository,
-        create_table_if_missing,
-        make_client,
-    )
+    from orders_api.adapters.dynamodb import create_table_if_missing, make_client
 
     if not options.table_name:
         raise TwinStartupError("--dynamodb-endpoint needs --table NAME")
@@ -63,10 +64,7 @@ def _dynamodb(options: TwinOptions) -> Storage:
         create_table_if_missing(client, options.table_name)
     except (StorageError, BotoCoreError) as exc:
         raise TwinStartupError(f"cannot reach DynamoDB: {type(exc).__name__}") from exc
-    repository = DynamoDBOrderRepository(options.table_name, client)
     return Storage(
-        OrderService(repository),
-        repository,
         "dynamodb",
         options.table_name,
         function_environment={

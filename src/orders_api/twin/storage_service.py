@@ -3,9 +3,11 @@ DynamoDB: every environment's reads and writes go to the one repository the twin
 concurrent orders from all environments share its group commits (`adapters/sqlite.py`) instead
 of contending for SQLite's write lock from ten processes.
 
-One pipe pair per environment (`wire.py` messages): the environment's `RemoteOrderRepository`
-sends a call, the twin's thread for that environment answers it. A write is answered only once
-committed, so an acknowledged order is as durable as before.
+One channel per environment (`wire.py` messages over a socket pair, or a pair of pipes): the
+environment's `RemoteOrderRepository` sends a call, the service's thread for that channel
+answers it. A write is answered only once committed, so an acknowledged order is as durable as
+before. The twin runs the service in a process of its own (`storage_process.py`), so that its
+pipe traffic, record decoding and commits do not share the front's interpreter lock.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class StorageService:
         self._repository = repository
 
     def serve(self, requests: int, answers: int) -> threading.Thread:
-        """Serve one environment's channel until it closes; the serving thread."""
+        """Serve one environment's channel until it closes (then close its descriptors, which
+        may be one socket's); the serving thread."""
         thread = threading.Thread(
             target=self._serve, args=(requests, answers), name="storage-service", daemon=True
         )
@@ -84,7 +87,7 @@ class StorageService:
         except ChannelClosed:
             return
         finally:
-            for descriptor in (requests, answers):
+            for descriptor in {requests, answers}:
                 with contextlib.suppress(OSError):
                     os.close(descriptor)
 

@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from orders_api.deployment.settings import FunctionSettings
 from orders_api.twin.awslambda.runtime import HANDLER, RESULTS_FD
@@ -49,7 +49,6 @@ from orders_api.twin.awslambda.wire import (
     read_message,
     write_message,
 )
-from orders_api.twin.storage_service import StorageService
 
 INIT_TIMEOUT_SECONDS = 10.0
 """Lambda's limit on the Init phase (same page)."""
@@ -109,11 +108,25 @@ def _resident_mb(pid: int) -> float | None:
     return int(fields[1]) * _PAGE_BYTES / (1024 * 1024)
 
 
+class StorageChannels(Protocol):
+    """Where environments' storage calls go (`storage_service.py`, `storage_process.py`)."""
+
+    @property
+    def generation(self) -> int:
+        """Changes when the storage behind the channels was replaced: older channels are dead."""
+        ...
+
+    def open_channel(self) -> int:
+        """A socket for one environment's calls, owned by the caller."""
+        ...
+
+
 @dataclass(eq=False)
 class _Environment:
     process: subprocess.Popen[bytes]
     results: int
     init_duration_ms: float
+    storage_generation: int = 0
     last_used: float = field(default_factory=time.monotonic)
     alive: bool = True
     over_memory: bool = False
@@ -150,10 +163,11 @@ class ProcessEnvironments:
         report: Callable[[str], None],
         idle_seconds: float = DEFAULT_IDLE_SECONDS,
         python: str = sys.executable,
-        storage: StorageService | None = None,
+        storage: StorageChannels | None = None,
     ) -> None:
         """`storage`: the twin's storage service, which every environment then calls for its
-        orders (else the environment's own variables say where they are stored)."""
+        orders (else the environment's own variables say where they are stored). An
+        environment whose channel outlived its storage (a new `generation`) is replaced."""
         if count < 1:
             raise ValueError("at least one execution environment")
         self.count = count
@@ -210,16 +224,26 @@ class ProcessEnvironments:
     # Environments
 
     def _acquire(self) -> tuple[_Environment, bool]:
-        with self._available:
-            while True:
-                if self._closed:
-                    raise FunctionError("Runtime.Unavailable", "the twin is stopping")
-                if self._idle:
-                    return self._idle.pop(), False
-                if self._running < self.count:
-                    self._running += 1
-                    break
-                self._available.wait()
+        stale: list[_Environment] = []
+        try:
+            with self._available:
+                while True:
+                    if self._closed:
+                        raise FunctionError("Runtime.Unavailable", "the twin is stopping")
+                    if self._idle:
+                        environment = self._idle.pop()
+                        if self._storage_current(environment):
+                            return environment, False
+                        stale.append(environment)
+                        self._running -= 1
+                        continue
+                    if self._running < self.count:
+                        self._running += 1
+                        break
+                    self._available.wait()
+        finally:
+            for environment in stale:
+                environment.stop()
         try:
             return self._start(), True
         except BaseException:
@@ -228,7 +252,13 @@ class ProcessEnvironments:
                 self._available.notify()
             raise
 
+    def _storage_current(self, environment: _Environment) -> bool:
+        storage = self._storage
+        return storage is None or environment.storage_generation == storage.generation
+
     def _release(self, environment: _Environment) -> None:
+        if not self._storage_current(environment):
+            environment.alive = False
         with self._available:
             if environment.alive and not self._closed:
                 environment.last_used = time.monotonic()
@@ -243,14 +273,13 @@ class ProcessEnvironments:
         read_end, write_end = os.pipe()
         variables = {**self._environment, HANDLER: self._handler, RESULTS_FD: str(write_end)}
         child_ends = [write_end]
-        served: tuple[int, int] | None = None
-        if self._storage is not None:
-            calls_read, calls_write = os.pipe()
-            answers_read, answers_write = os.pipe()
-            child_ends += [calls_write, answers_read]
-            served = (calls_read, answers_write)
-            variables[STORAGE_FDS] = f"{answers_read},{calls_write}"
+        generation = 0
         try:
+            if self._storage is not None:
+                generation = self._storage.generation
+                channel = self._storage.open_channel()
+                child_ends.append(channel)
+                variables[STORAGE_FDS] = f"{channel},{channel}"
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
                 [self._python, "-m", "orders_api.twin.awslambda.runtime"],
                 stdin=subprocess.PIPE,
@@ -258,15 +287,14 @@ class ProcessEnvironments:
                 pass_fds=tuple(child_ends),
             )
         except BaseException:
-            for descriptor in (read_end, *(served or ())):
-                os.close(descriptor)
+            os.close(read_end)
             raise
         finally:
             for descriptor in child_ends:
                 os.close(descriptor)
-        if self._storage is not None and served is not None:
-            self._storage.serve(*served)
-        environment = _Environment(process, read_end, init_duration_ms=0.0)
+        environment = _Environment(
+            process, read_end, init_duration_ms=0.0, storage_generation=generation
+        )
         try:
             started = read_message(read_end, time.monotonic() + INIT_TIMEOUT_SECONDS)
         except (ChannelClosed, ChannelTimeout) as exc:
