@@ -65,3 +65,13 @@ def list_event(customer: str | None = None, **query: str) -> dict[str, Any]:
     if customer is not None:
         event["requestContext"]["authorizer"]["claims"]["sub"] = customer
     return event
+
+
+class UncachedAuthorizer:
+    """Base of fake authorizers: no verdict is ever cached, so the gateway always calls
+    `authorize` (which the fake defines)."""
+
+    def authorize_from_cache(
+        self, authorization_header: str | None, scopes: tuple[str, ...] = ()
+    ) -> dict[str, str] | None:
+        return None

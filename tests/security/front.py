@@ -38,6 +38,5 @@ def in_memory_front(authorizer: Authorizer, web_acl: RequestFilter) -> Iterator[
         try:
             yield app
         finally:
-            app.close()
             bootstrap.install(None)
             handler.metrics.clear_metrics()

@@ -227,7 +227,7 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
             jwks_url=idp.jwks_url,
         )
         gateway = Gateway(
-            handler=environments,
+            handler=environments.invoke,
             authorizer=authorizer,
             api_id=api_id_for(idp.user_pool_id),
             settings=settings,
@@ -262,7 +262,6 @@ def run(options: TwinOptions, out: IO[str] | None = None) -> int:
         app = TwinApp(
             gateway,
             readiness,
-            executor=environments.executor,
             cors=ApiCors(API_CORS, stage=settings.stage),
             web_acl=options.request_filter,
             max_body_bytes=settings.api.max_body_bytes,

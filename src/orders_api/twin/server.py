@@ -3,8 +3,9 @@
 Raw ASGI rather than a framework: the request path is the hot path, and the gateway already
 does all the routing. The app reads the body (bounded by the API's payload limit: the one
 place a body's size is checked), builds the `HttpRequest` every stage shares, and answers on
-the executor's worker threads (by default one; the twin passes its execution environments'
-pool, see `awslambda/processes.py`), so the event loop stays free for other connections:
+the event loop: the web ACL and the gateway's stages run on it (each bounded: the web ACL reads
+a bounded part of the body), and the function is awaited there (`Gateway.respond`), so no
+request holds a thread and no thread hands the interpreter lock to another:
 
     server -> web ACL -> (CORS preflight | gateway)
 
@@ -15,9 +16,7 @@ as AWS WAF stands in front of every method of the deployed API, OPTIONS included
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from orders_api.deployment.gateway_responses import request_too_large
@@ -43,9 +42,9 @@ class RequestFilter(Protocol):
     """A filter in front of the API, evaluated first, as AWS WAF is in front of API Gateway.
 
     `inspect` returns None to let the request through, or the response to send instead (a WAF
-    block, say); nothing behind the filter runs then. The server calls it from several
-    threads at once, so it must be thread-safe. `stats` returns JSON-serialisable counters,
-    shown by the twin's readiness endpoint, from another thread while `inspect` runs.
+    block, say); nothing behind the filter runs then. The server calls it on its event loop, so
+    it must not block on I/O. `stats` returns JSON-serialisable counters, shown by the twin's
+    readiness endpoint.
     """
 
     def inspect(self, request: HttpRequest) -> HttpResponse | None: ...
@@ -58,7 +57,6 @@ class TwinApp:
         self,
         gateway: Gateway,
         readiness: Callable[[], dict[str, object]],
-        executor: ThreadPoolExecutor | None = None,
         cors: ApiCors | None = None,
         web_acl: RequestFilter | None = None,
         max_body_bytes: int = DEFAULT_SETTINGS.api.max_body_bytes,
@@ -67,14 +65,8 @@ class TwinApp:
         self._cors = cors
         self._web_acl = web_acl
         self._readiness = readiness
-        self._executor = executor or ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="function"
-        )
         self._max_body = max_body_bytes
         self._too_large = HttpResponse.from_gateway(request_too_large(max_body_bytes))
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -93,18 +85,16 @@ class TwinApp:
             # As deployed: API Gateway's 413 cannot be customised, so it has no CORS headers.
             await _send(send, self._gateway.answer_before_routing(self._too_large))
             return
-        request = _request(scope, body)
-        loop = asyncio.get_running_loop()
-        response = await loop.run_in_executor(self._executor, self._handle, request)
+        response = await self._handle(_request(scope, body))
         await _send(send, response, scope["method"])
 
-    def _handle(self, request: HttpRequest) -> HttpResponse:
+    async def _handle(self, request: HttpRequest) -> HttpResponse:
         blocked = self._web_acl.inspect(request) if self._web_acl is not None else None
         if blocked is not None:
             response = self._gateway.answer_before_routing(blocked)
         else:
             preflight = self._cors.preflight(request) if self._cors is not None else None
-            response = preflight if preflight is not None else self._gateway.handle(request)
+            response = preflight if preflight is not None else await self._gateway.respond(request)
         return self._with_cors(request, response)
 
     def _with_cors(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -16,11 +16,12 @@ from orders_api.twin.apigateway.gateway import Gateway
 from orders_api.twin.http import HttpRequest, HttpResponse
 from orders_api.twin.server import TwinApp
 from tests.asgi import exchange, whole
+from tests.fakes import UncachedAuthorizer
 
 ORDER_BODY = b'{"items":[{"sku":"MUG-01","quantity":2}]}'
 
 
-class AcceptingAuthorizer:
+class AcceptingAuthorizer(UncachedAuthorizer):
     def authorize(self, header: str | None, scopes: tuple[str, ...] = ()) -> dict[str, str]:
         return {"sub": "someone"}
 
@@ -51,10 +52,7 @@ def drive(
         "headers": [(b"host", b"127.0.0.1:3000"), *headers],
         "client": ("127.0.0.1", 50000),
     }
-    try:
-        return exchange(app, scope, messages)
-    finally:
-        app.close()
+    return exchange(app, scope, messages)
 
 
 def post_orders(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
@@ -90,7 +88,7 @@ def test_a_client_that_disconnects_mid_body_never_reaches_the_function() -> None
     assert sent == []
 
 
-class RefusingAuthorizer:
+class RefusingAuthorizer(UncachedAuthorizer):
     def __init__(self) -> None:
         self.calls: list[str | None] = []
 

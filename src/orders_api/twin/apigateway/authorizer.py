@@ -114,6 +114,14 @@ class CognitoAuthorizer:
         self._remember(token, scopes, min(now + self._cache_ttl, float(claims["exp"])), as_strings)
         return dict(as_strings)
 
+    def authorize_from_cache(
+        self, authorization_header: str | None, scopes: tuple[str, ...] = ()
+    ) -> dict[str, str] | None:
+        """What `authorize` answers when its verdict on this token is cached (no signature
+        check, no fetch: safe on an event loop); None when the token must be verified. Raises
+        AuthorizerDenied for a header that carries no token."""
+        return self._cached(_token_from(authorization_header), scopes, self._clock())
+
     def _verify(self, token: str, scopes: tuple[str, ...], now: float) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)

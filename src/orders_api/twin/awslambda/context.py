@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,8 @@ from orders_api.deployment.settings import FunctionSettings
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 """`lambda_handler(event, context)`: what API Gateway's proxy integration invokes."""
+AsyncLambdaHandler = Callable[[dict[str, Any], Any], Awaitable[Any]]
+"""The same, awaited on the event loop (the twin's execution environments' `invoke`)."""
 
 
 @dataclass(frozen=True, slots=True)

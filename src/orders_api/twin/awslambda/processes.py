@@ -26,6 +26,7 @@ duration for the cost model (`durations_summary`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import os
@@ -34,8 +35,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,7 +48,8 @@ from orders_api.twin.awslambda.wire import (
     ChannelClosed,
     ChannelTimeout,
     read_message,
-    write_message,
+    read_message_async,
+    write_message_async,
 )
 
 INIT_TIMEOUT_SECONDS = 10.0
@@ -150,8 +152,13 @@ class _Environment:
 
 
 class ProcessEnvironments:
-    """The function's execution environments; call it as the function (`(event, context)`)
-    from up to `count` threads at once (its `executor`'s)."""
+    """The function's execution environments: `await invoke(event, context)` on an event loop
+    (the twin's), as many at once as there are environments; an invocation past them waits for
+    one to be free, as API Gateway's calls wait on no queue but the function's concurrency.
+
+    Invocations hold no thread: the event goes down the environment's input and its answer is
+    awaited on the loop (`wire.read_message_async`). Only a cold start (a process started and
+    its init awaited) and stopping an environment run on a worker thread."""
 
     def __init__(
         self,
@@ -171,7 +178,6 @@ class ProcessEnvironments:
         if count < 1:
             raise ValueError("at least one execution environment")
         self.count = count
-        self.executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="function")
         self._handler = handler
         self._settings = settings
         self._environment = dict(environment)
@@ -181,27 +187,28 @@ class ProcessEnvironments:
         self._storage = storage
         self._idle: list[_Environment] = []
         self._running = 0
-        self._available = threading.Condition()
+        self._lock = threading.Lock()
+        self._waiting: deque[asyncio.Future[_Environment | None]] = deque()
         self._closed = False
         self._warm_total_ms = 0.0
         self._warm_count = 0
         self._cold_starts = 0
         self._busy: set[_Environment] = set()
-        self._busy_lock = threading.Lock()
         self._stopping = threading.Event()
         for target, name in ((self._retire_idle, "reaper"), (self._watch_memory, "memory")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
-    def __call__(self, event: dict[str, Any], context: Any) -> Any:
-        environment, cold = self._acquire()
+    async def invoke(self, event: dict[str, Any], context: Any) -> Any:
+        """The function's result for `event`; FunctionError as Lambda reports a failure."""
+        environment, cold = await self._acquire()
         try:
-            return self._invoke(environment, cold, event, context)
+            return await self._invoke(environment, cold, event, context)
         finally:
-            self._release(environment)
+            await self._release(environment)
 
     def durations_summary(self) -> dict[str, object]:
         """The mean warm invocation, for `orders-api cost --bench-results` (its key)."""
-        with self._available:
+        with self._lock:
             total, count, cold_starts = self._warm_total_ms, self._warm_count, self._cold_starts
         return {
             "warm_invoke_ms": round(total / count, 3) if count else None,
@@ -211,63 +218,103 @@ class ProcessEnvironments:
         }
 
     def close(self) -> None:
-        """Let invocations in flight finish, then stop every environment."""
-        self.executor.shutdown(wait=True, cancel_futures=False)
+        """Stop every environment; call once the server stopped (an invocation it abandoned
+        still gets its environment's input closed, and the environment's end)."""
         self._stopping.set()
-        with self._available:
+        with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-            self._available.notify_all()
-        for environment in idle:
+            environments = [*self._idle, *self._busy]
+            self._idle = []
+            self._busy.clear()
+            while self._hand_over(None):
+                pass
+        for environment in environments:
             environment.stop()
 
     # Environments
 
-    def _acquire(self) -> tuple[_Environment, bool]:
-        stale: list[_Environment] = []
+    async def _acquire(self) -> tuple[_Environment, bool]:
+        """A warm environment, else a new one within the limit, else the first one released
+        (handed over in arrival order: a newcomer never takes it from an invocation waiting)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            stale: _Environment | None = None
+            handed: asyncio.Future[_Environment | None] | None = None
+            with self._lock:
+                if self._closed:
+                    raise FunctionError("Runtime.Unavailable", "the twin is stopping")
+                if self._idle:
+                    environment = self._idle.pop()
+                    if self._storage_current(environment):
+                        self._busy.add(environment)
+                        return environment, False
+                    stale = environment
+                    self._running -= 1
+                elif self._running < self.count:
+                    self._running += 1
+                    break
+                else:
+                    handed = loop.create_future()
+                    self._waiting.append(handed)
+            if stale is not None:
+                await asyncio.to_thread(stale.stop)
+                continue
+            assert handed is not None
+            try:
+                environment_or_slot = await handed
+            except asyncio.CancelledError:
+                given = handed.result() if handed.done() and not handed.cancelled() else None
+                if given is not None:
+                    await self._release(given)
+                raise
+            if environment_or_slot is not None:
+                return environment_or_slot, False
         try:
-            with self._available:
-                while True:
-                    if self._closed:
-                        raise FunctionError("Runtime.Unavailable", "the twin is stopping")
-                    if self._idle:
-                        environment = self._idle.pop()
-                        if self._storage_current(environment):
-                            return environment, False
-                        stale.append(environment)
-                        self._running -= 1
-                        continue
-                    if self._running < self.count:
-                        self._running += 1
-                        break
-                    self._available.wait()
-        finally:
-            for environment in stale:
-                environment.stop()
-        try:
-            return self._start(), True
+            environment = await asyncio.to_thread(self._start)
         except BaseException:
-            with self._available:
+            with self._lock:
                 self._running -= 1
-                self._available.notify()
+                self._hand_over(None)
             raise
+        with self._lock:
+            self._busy.add(environment)
+        return environment, True
 
     def _storage_current(self, environment: _Environment) -> bool:
         storage = self._storage
         return storage is None or environment.storage_generation == storage.generation
 
-    def _release(self, environment: _Environment) -> None:
+    async def _release(self, environment: _Environment) -> None:
         if not self._storage_current(environment):
             environment.alive = False
-        with self._available:
-            if environment.alive and not self._closed:
+        with self._lock:
+            keep = environment.alive and not self._closed
+            if keep:
                 environment.last_used = time.monotonic()
-                self._idle.append(environment)
+                if not self._hand_over(environment):
+                    self._busy.discard(environment)
+                    self._idle.append(environment)
             else:
+                self._busy.discard(environment)
                 self._running -= 1
-            self._available.notify()
-        if not environment.alive or self._closed:
-            environment.stop(graceful=environment.alive)
+                self._hand_over(None)
+        if not keep:
+            await asyncio.to_thread(environment.stop, environment.alive)
+
+    def _hand_over(self, environment: _Environment | None) -> bool:
+        """Give the longest waiting invocation `environment` (it stays busy), or with None the
+        news that a slot is free; whether one was waiting. Called with the lock held, on the
+        loop of the invocations (the reaper, on its own thread, only passes None)."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if waiter.done():
+                continue
+            if environment is None:
+                waiter.get_loop().call_soon_threadsafe(_settle, waiter, None)
+            else:
+                waiter.set_result(environment)
+            return True
+        return False
 
     def _start(self) -> _Environment:
         read_end, write_end = os.pipe()
@@ -305,9 +352,11 @@ class ProcessEnvironments:
             error = started["error"]
             raise FunctionError("Runtime.ImportModuleError", str(error.get("errorMessage")))
         environment.init_duration_ms = float(started["initDurationMs"])
+        os.set_blocking(read_end, False)
+        os.set_blocking(process.stdin.fileno(), False)  # type: ignore[union-attr]
         return environment
 
-    def _invoke(
+    async def _invoke(
         self, environment: _Environment, cold: bool, event: dict[str, Any], context: Any
     ) -> Any:
         request_id = str(context.aws_request_id)
@@ -315,26 +364,26 @@ class ProcessEnvironments:
         began = time.perf_counter()
         status: str | None = None
         answer: dict[str, Any] | None = None
-        with self._busy_lock:
-            self._busy.add(environment)
         try:
-            write_message(
-                environment.process.stdin.fileno(),  # type: ignore[union-attr]
-                {"event": event, "context": _context_fields(context), "remainingMs": remaining_ms},
-            )
-            answer = read_message(environment.results, time.monotonic() + remaining_ms / 1000)
-        except ChannelTimeout:
+            async with asyncio.timeout(remaining_ms / 1000):
+                await write_message_async(
+                    environment.process.stdin.fileno(),  # type: ignore[union-attr]
+                    {
+                        "event": event,
+                        "context": _context_fields(context),
+                        "remainingMs": remaining_ms,
+                    },
+                )
+                answer = await read_message_async(environment.results)
+        except TimeoutError:
             status = "timeout"
         except ChannelClosed:
             status = "error"
-        finally:
-            with self._busy_lock:
-                self._busy.discard(environment)
         duration_ms = (time.perf_counter() - began) * 1000
         if answer is not None:
             duration_ms = float(answer.get("durationMs", duration_ms))
         if status is not None:
-            environment.stop(graceful=False)
+            await asyncio.to_thread(environment.stop, False)
         report = Report(
             request_id=request_id,
             duration_ms=duration_ms,
@@ -366,7 +415,7 @@ class ProcessEnvironments:
 
     def _record(self, report: Report, cold: bool) -> None:
         self._report(report.line())
-        with self._available:
+        with self._lock:
             if cold:
                 self._cold_starts += 1
             elif report.status is None:
@@ -378,7 +427,7 @@ class ProcessEnvironments:
         passes the memory size is killed (as Lambda ends a function out of memory)."""
         limit = self._settings.memory_mb
         while not self._stopping.wait(MEMORY_POLL_SECONDS):
-            with self._busy_lock:
+            with self._lock:
                 busy = list(self._busy)
             for environment in busy:
                 resident = _resident_mb(environment.process.pid)
@@ -390,15 +439,21 @@ class ProcessEnvironments:
     def _retire_idle(self) -> None:
         while not self._stopping.wait(min(30.0, self._idle_seconds / 2)):
             now = time.monotonic()
-            with self._available:
+            with self._lock:
                 if self._closed:
                     return
                 stale = [e for e in self._idle if now - e.last_used > self._idle_seconds]
                 self._idle = [e for e in self._idle if e not in stale]
                 self._running -= len(stale)
-                self._available.notify_all()
+                for _ in stale:
+                    self._hand_over(None)
             for environment in stale:
                 environment.stop()
+
+
+def _settle(future: asyncio.Future[_Environment | None], value: _Environment | None) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 def _context_fields(context: Any) -> dict[str, object]:

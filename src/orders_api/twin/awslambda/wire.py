@@ -1,6 +1,7 @@
 """The messages between the twin and an execution environment's process: each a 4-byte
-big-endian length, then that many bytes of JSON. Both ends block; the twin bounds each read by
-the invocation's deadline (see `read_message`'s `deadline`).
+big-endian length, then that many bytes of JSON. The environment's end blocks; the twin's end
+reads and writes on its event loop (`read_message_async`, `write_message_async`), bounded by the
+invocation's deadline, or blocks with a deadline (`read_message`) where no loop runs.
 
 JSON is written by orjson (an order of magnitude cheaper than the standard library's, and these
 messages are on every request's path), except where orjson would differ from `json.dumps`, which
@@ -13,6 +14,7 @@ Gateway checks them)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
@@ -76,8 +78,7 @@ def read_message(descriptor: int, deadline: float | None = None) -> Any:
     length = header & ~_STANDARD_JSON
     if length > MAX_MESSAGE_BYTES:
         raise ChannelClosed(f"a message of {length} bytes")
-    payload = _read_exactly(descriptor, length, deadline)
-    return json.loads(payload) if header & _STANDARD_JSON else orjson.loads(payload)
+    return _decode(_read_exactly(descriptor, length, deadline), header)
 
 
 def _read_exactly(descriptor: int, size: int, deadline: float | None) -> bytes:
@@ -94,3 +95,78 @@ def _read_exactly(descriptor: int, size: int, deadline: float | None) -> bytes:
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
+
+
+async def write_message_async(descriptor: int, message: Any) -> None:
+    """`write_message` on the running event loop, for a non-blocking `descriptor`: waits for
+    room in the pipe without holding a thread."""
+    loop = asyncio.get_running_loop()
+    view = memoryview(encode(message))
+    while view:
+        try:
+            view = view[os.write(descriptor, view) :]
+            continue
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            raise ChannelClosed(str(exc)) from exc
+        writable = loop.create_future()
+        loop.add_writer(descriptor, _settle, writable, None)
+        try:
+            await writable
+        finally:
+            loop.remove_writer(descriptor)
+
+
+async def read_message_async(descriptor: int) -> Any:
+    """The next message on a non-blocking `descriptor`, read on the running event loop (bound
+    it with `asyncio.timeout`); ChannelClosed at end of file. The other end must send nothing
+    after it until it is answered: bytes past the message would be dropped."""
+    loop = asyncio.get_running_loop()
+    received = bytearray()
+    answer: asyncio.Future[Any] = loop.create_future()
+
+    def readable() -> None:
+        try:
+            chunk = os.read(descriptor, 1 << 20)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            _fail(answer, ChannelClosed(str(exc)))
+            return
+        if not chunk:
+            _fail(answer, ChannelClosed("end of file"))
+            return
+        received.extend(chunk)
+        if len(received) < _HEADER.size:
+            return
+        (header,) = _HEADER.unpack_from(received)
+        length = header & ~_STANDARD_JSON
+        if length > MAX_MESSAGE_BYTES:
+            _fail(answer, ChannelClosed(f"a message of {length} bytes"))
+        elif len(received) >= _HEADER.size + length:
+            payload = bytes(received[_HEADER.size : _HEADER.size + length])
+            try:
+                _settle(answer, _decode(payload, header))
+            except ValueError as exc:
+                _fail(answer, ChannelClosed(f"an unreadable message: {exc}"))
+
+    loop.add_reader(descriptor, readable)
+    try:
+        return await answer
+    finally:
+        loop.remove_reader(descriptor)
+
+
+def _decode(payload: bytes, header: int) -> Any:
+    return json.loads(payload) if header & _STANDARD_JSON else orjson.loads(payload)
+
+
+def _settle(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+def _fail(future: asyncio.Future[Any], error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)

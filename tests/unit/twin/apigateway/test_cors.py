@@ -10,9 +10,10 @@ from orders_api.twin.apigateway.authorizer import UNAUTHORIZED, AuthorizerDenied
 from orders_api.twin.apigateway.cors import ApiCors
 from orders_api.twin.apigateway.gateway import Gateway
 from orders_api.twin.http import HttpRequest, HttpResponse
+from tests.fakes import UncachedAuthorizer
 
 
-class Refusing:
+class Refusing(UncachedAuthorizer):
     def authorize(self, authorization_header: str | None, scopes: tuple[str, ...] = ()) -> Any:
         raise AuthorizerDenied(UNAUTHORIZED, "no token")
 

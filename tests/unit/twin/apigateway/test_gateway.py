@@ -21,6 +21,7 @@ from orders_api.twin.apigateway.gateway import Gateway
 from orders_api.twin.apigateway.proxy import MalformedProxyResult, response_from_result
 from orders_api.twin.apigateway.routing import RouteTable
 from orders_api.twin.http import HttpRequest
+from tests.fakes import UncachedAuthorizer
 from tests.paths import EVENTS
 
 SUB = "7d0e20a8-374a-4b70-8c62-1b2d5a6f0b1e"
@@ -29,7 +30,7 @@ ORDER_BODY = b'{"items":[{"sku":"MUG-01","quantity":2}]}'
 ORDER_ID = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 
 
-class StubAuthorizer:
+class StubAuthorizer(UncachedAuthorizer):
     """Accepts exactly one token; records the scopes each call asked for."""
 
     def __init__(self, token: str = "good-token") -> None:

@@ -3,6 +3,7 @@ and Lambda's REPORT line. Each test starts real processes (no sockets)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
@@ -50,6 +51,10 @@ def _context(identity: FunctionIdentity) -> Any:
     return identity.new_context()
 
 
+def invoke(environments: ProcessEnvironments, event: dict[str, Any], context: Any) -> Any:
+    return asyncio.run(environments.invoke(event, context))
+
+
 @pytest.fixture
 def echo(reports: Reports) -> Iterator[ProcessEnvironments]:
     environments = _environments("tests.twin_handlers.echo", reports)
@@ -60,8 +65,8 @@ def echo(reports: Reports) -> Iterator[ProcessEnvironments]:
 def test_a_warm_environment_is_reused_and_only_the_first_call_reports_an_init_duration(
     echo: ProcessEnvironments, identity: FunctionIdentity, reports: Reports
 ) -> None:
-    first = echo({"n": 1}, _context(identity))
-    second = echo({"n": 2}, _context(identity))
+    first = invoke(echo, {"n": 1}, _context(identity))
+    second = invoke(echo, {"n": 2}, _context(identity))
     assert (first["event"], second["event"]) == ({"n": 1}, {"n": 2})
     assert first["pid"] == second["pid"] != os.getpid()
     assert 0 < second["remainingMs"] <= 2000
@@ -82,8 +87,11 @@ def test_a_warm_environment_is_reused_and_only_the_first_call_reports_an_init_du
 def test_concurrent_invocations_get_environments_of_their_own_up_to_the_limit(
     echo: ProcessEnvironments, identity: FunctionIdentity
 ) -> None:
-    futures = [echo.executor.submit(echo, {"n": n}, _context(identity)) for n in range(6)]
-    answers = [future.result(timeout=60) for future in futures]
+    async def six_at_once() -> list[Any]:
+        calls = [echo.invoke({"n": n}, _context(identity)) for n in range(6)]
+        return await asyncio.wait_for(asyncio.gather(*calls), timeout=60)
+
+    answers = asyncio.run(six_at_once())
     assert [answer["event"]["n"] for answer in answers] == list(range(6))
     assert 1 <= len({answer["pid"] for answer in answers}) <= 2
 
@@ -103,11 +111,11 @@ def test_a_crash_fails_that_invocation_and_the_next_one_gets_a_working_environme
     environments = _environments(f"tests.twin_handlers.{handler}", reports, count=1)
     try:
         with pytest.raises(FunctionError) as failed:
-            environments({}, _context(identity))
+            invoke(environments, {}, _context(identity))
         assert failed.value.error_type == error_type
         assert message in str(failed.value)
         with pytest.raises(FunctionError):  # and again: a fresh environment, the same fault
-            environments({}, _context(identity))
+            invoke(environments, {}, _context(identity))
     finally:
         environments.close()
     crashed = error_type.startswith("Runtime.ExitError")
@@ -120,10 +128,10 @@ def test_an_exit_leaves_other_environments_untouched(
     echo = _environments("tests.twin_handlers.echo", reports, count=1)
     crash = _environments("tests.twin_handlers.exit_now", reports, count=1)
     try:
-        before = echo({}, _context(identity))["pid"]
+        before = invoke(echo, {}, _context(identity))["pid"]
         with pytest.raises(FunctionError):
-            crash({}, _context(identity))
-        assert echo({}, _context(identity))["pid"] == before
+            invoke(crash, {}, _context(identity))
+        assert invoke(echo, {}, _context(identity))["pid"] == before
     finally:
         echo.close()
         crash.close()
@@ -136,7 +144,7 @@ def test_an_error_at_import_is_an_import_module_error_every_time(
     try:
         for _ in range(2):
             with pytest.raises(FunctionError) as failed:
-                environments({}, _context(identity))
+                invoke(environments, {}, _context(identity))
             assert failed.value.error_type == "Runtime.ImportModuleError"
             assert "a_missing_dependency" in str(failed.value)
     finally:
@@ -149,11 +157,11 @@ def test_an_invocation_past_the_timeout_is_stopped_with_its_environment(
     environments = _environments("tests.twin_handlers.sleep", reports, count=1)
     try:
         with pytest.raises(FunctionError) as failed:
-            environments({"seconds": 30}, _context(identity))
+            invoke(environments, {"seconds": 30}, _context(identity))
         assert failed.value.error_type == "Sandbox.Timedout"
         assert "Task timed out after 2.00 seconds" in str(failed.value)
         assert reports[-1].endswith("Status: timeout")
-        assert environments({"seconds": 0}, _context(identity)) == {"slept": True}
+        assert invoke(environments, {"seconds": 0}, _context(identity)) == {"slept": True}
         assert "Init Duration" in reports[-1]  # a new, cold environment
     finally:
         environments.close()
@@ -166,11 +174,11 @@ def test_an_environment_over_its_memory_size_is_killed_as_out_of_memory(
     identity = FunctionIdentity("OrdersApi-test", "us-east-1", "000000000000", small)
     environments = _environments("tests.twin_handlers.grow", reports, count=1, settings=small)
     try:
-        assert environments({"mb": 1}, identity.new_context()) == {"held": 1}
+        assert invoke(environments, {"mb": 1}, identity.new_context()) == {"held": 1}
         with pytest.raises(FunctionError) as failed:
-            environments({"mb": 400}, identity.new_context())
+            invoke(environments, {"mb": 400}, identity.new_context())
         assert failed.value.error_type == "Runtime.OutOfMemory"
-        assert environments({"mb": 1}, identity.new_context()) == {"held": 1}
+        assert invoke(environments, {"mb": 1}, identity.new_context()) == {"held": 1}
     finally:
         environments.close()
 
@@ -187,10 +195,10 @@ def test_an_environment_idle_past_its_time_is_retired_and_the_next_call_is_cold(
         idle_seconds=0.2,
     )
     try:
-        first = environments({}, _context(identity))["pid"]
+        first = invoke(environments, {}, _context(identity))["pid"]
         deadline = time.monotonic() + 10
         while environments.durations_summary()["coldStarts"] == 1 and time.monotonic() < deadline:
-            if environments({}, _context(identity))["pid"] != first:
+            if invoke(environments, {}, _context(identity))["pid"] != first:
                 break
             time.sleep(0.5)
         assert sum("Init Duration" in line for line in reports) == 2
