@@ -122,3 +122,24 @@ def test_a_client_retry_with_the_same_key_later_is_still_a_replay() -> None:
     retry = service.place_order("alice", TWO_MUGS, "retry-1")
     assert (first.created, retry.created) == (True, False)
     assert retry.order == first.order
+
+
+def test_an_idempotent_retry_matches_an_order_stored_before_this_release() -> None:
+    # The fingerprint stored with every order is compared with a retry's: its text must not
+    # change between releases, or a retry after a deploy would be refused as a key reuse.
+    body = NewOrder.model_validate(
+        {
+            "items": [{"sku": "MUG-01", "quantity": 2}],
+            "shippingAddress": {
+                "name": "Zoë",
+                "line1": "1 Rue",
+                "city": "Lyon",
+                "postalCode": "69001",
+                "country": "FR",
+            },
+            "note": "Ünïcode stays as written",
+        }
+    )
+    assert body.fingerprint() == (
+        "8c270a4293090531ec580ee89ef6ab2d54a37175a30344297a8796a3b0e2d8b5"
+    )

@@ -12,6 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+_CONTENT_TYPE = "content-type"
+_CONTENT_TYPE_LENGTH = len(_CONTENT_TYPE)
+
 MAX_INTEGER_DIGITS = 64
 """Longer integer literals are read as floats (possibly infinite), which the model refuses
 with the field's name; none of this API's numbers comes near."""
@@ -39,13 +42,21 @@ def with_media_type_lower_cased(event: dict[str, Any]) -> dict[str, Any]:
     for headers in (event.get("headers"), event.get("multiValueHeaders")):
         if not isinstance(headers, dict):
             continue
-        for name, value in headers.items():
-            if isinstance(name, str) and name.lower() == "content-type":
-                headers[name] = (
-                    [_lower_media_type(item) for item in value]
-                    if isinstance(value, list)
-                    else _lower_media_type(value)
-                )
+        # Every request passes here: the length test spares lower-casing the other headers.
+        content_type_names = [
+            name
+            for name in headers
+            if isinstance(name, str)
+            and len(name) == _CONTENT_TYPE_LENGTH
+            and name.lower() == _CONTENT_TYPE
+        ]
+        for name in content_type_names:
+            value = headers[name]
+            headers[name] = (
+                [_lower_media_type(item) for item in value]
+                if isinstance(value, list)
+                else _lower_media_type(value)
+            )
     return event
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -274,3 +277,53 @@ def test_a_note_may_run_over_lines(repository: InMemoryOrderRepository) -> None:
     body = json.dumps({"items": [{"sku": "MUG-01", "quantity": 1}], "note": note})
     status, _, response = invoke(post_event(body))
     assert (status, response["note"]) == (201, note)
+
+
+def test_powertools_debug_message_of_the_route_arguments_shows_no_personal_data(
+    repository: InMemoryOrderRepository, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("DEBUG", logger="aws_lambda_powertools"):
+        invoke(post_event())
+    (arguments,) = [
+        record.getMessage()
+        for record in caplog.records
+        if record.getMessage().startswith("Calling API Route Handler")
+    ]
+    assert "LineItem(sku='TSHIRT-RED-M', quantity=2)" in arguments
+    for personal in ("Harbour Road", "O'Brien", "Cork", "Leave at the door"):
+        assert personal not in arguments
+
+
+def _import_handler_in_a_fresh_interpreter(environment: dict[str, str]) -> str:
+    program = (
+        "import gc\n"
+        "try:\n"
+        "    import orders_api.function.handler\n"
+        "except Exception as error:\n"
+        "    print(type(error).__name__)\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", program],
+        env={
+            **{name: value for name, value in os.environ.items() if not name.startswith("AWS_")},
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return completed.stdout.strip()
+
+
+def test_init_leaves_the_garbage_collector_on_with_what_init_built_frozen() -> None:
+    assert _import_handler_in_a_fresh_interpreter({}) == "True True"
+
+
+def test_a_failed_init_leaves_the_garbage_collector_on_too() -> None:
+    environment = {"AWS_LAMBDA_FUNCTION_NAME": "OrdersApi-create", "ORDERS_TABLE_NAME": ""}
+    assert _import_handler_in_a_fresh_interpreter(environment).splitlines() == [
+        "ConfigurationError",
+        "True True",
+    ]
