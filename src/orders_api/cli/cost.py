@@ -12,15 +12,29 @@ from typing import Any
 
 from rich.console import Console
 
-from orders_api.cost.deployed import read_deployment
+from orders_api.cost.deployed import Deployment, read_deployment
+from orders_api.cost.lambda_options import (
+    IDLE_SECONDS,
+    MEMORY_SIZES_MB,
+    RESTORE_MS,
+    InitCpu,
+    OptionInputs,
+    compare_options,
+    measure_from_bench,
+    notes,
+    traffic_of,
+)
+from orders_api.cost.lambda_options import report_json as options_json
+from orders_api.cost.lambda_options_render import markdown_table, rich_table
 from orders_api.cost.lines import FreeTierMode
 from orders_api.cost.model import Assumptions, compare
 from orders_api.cost.plot import FORMATS, plot_costs
-from orders_api.cost.prices import UnknownRegion, available_regions, load_price_sheet
+from orders_api.cost.prices import PriceSheet, UnknownRegion, available_regions, load_price_sheet
 from orders_api.cost.render import report_json, rich_report
 from orders_api.cost.report import markdown_report
-from orders_api.cost.scenarios import scenario, scenarios
+from orders_api.cost.scenarios import Scenario, scenario, scenarios
 from orders_api.cost.workload import BilledDuration, billed_duration_from_bench
+from orders_api.deployment.settings import DEFAULT_SETTINGS
 
 BENCH_RESULTS = Path("bench") / "results" / "lambda.json"
 """Where `make bench` writes the Lambda benchmark, from the repository (the working directory of
@@ -61,6 +75,64 @@ def _chart_path(text: str) -> Path:
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r}: the folder {path.parent} does not exist")
     return path
+
+
+def _memory_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a list of MB: {text!r}") from exc
+    if not sizes or any(not 128 <= size <= 10240 for size in sizes):
+        raise argparse.ArgumentTypeError("memory sizes are 128 to 10240 MB, comma-separated")
+    return sizes
+
+
+def _add_lambda_option_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "memory size and SnapStart",
+        "`--lambda-options` prices the orders function at each memory size with SnapStart off "
+        "and on: cold starts a month, what each adds to its request, and the month's Lambda "
+        "lines (Init billed since August 2025; SnapStart's cache and restores).",
+    )
+    group.add_argument(
+        "--lambda-options",
+        action="store_true",
+        help="compare memory sizes and SnapStart for the scenario (with --json, as JSON; with "
+        "--markdown, as a Markdown table)",
+    )
+    group.add_argument(
+        "--memory-sizes",
+        type=_memory_sizes,
+        default=MEMORY_SIZES_MB,
+        metavar="MB,MB",
+        help=f"memory sizes to compare (default: {','.join(map(str, MEMORY_SIZES_MB))})",
+    )
+    group.add_argument(
+        "--restore-ms",
+        type=_decimal,
+        default=RESTORE_MS,
+        help=f"assumed SnapStart restore latency (default: {RESTORE_MS} ms)",
+    )
+    group.add_argument(
+        "--idle-seconds",
+        type=_decimal,
+        default=IDLE_SECONDS,
+        help=f"how long Lambda keeps an idle environment (default: {IDLE_SECONDS} s, measured "
+        "from outside)",
+    )
+    group.add_argument(
+        "--init-cpu",
+        choices=[mode.value for mode in InitCpu],
+        default=InitCpu.PROPORTIONAL.value,
+        help="Init's CPU: the memory's share of a vCPU (AWS's rule, default) or a full core "
+        "(observed in 2023)",
+    )
+    group.add_argument(
+        "--cached-versions",
+        type=int,
+        default=1,
+        help="published versions kept cached with SnapStart (default: 1)",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -143,7 +215,9 @@ def register(subparsers: Any) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print JSON instead of a table")
     output.add_argument(
-        "--markdown", action="store_true", help="print docs/cost.md (all scenarios) and exit"
+        "--markdown",
+        action="store_true",
+        help="print docs/cost.md (all scenarios) and exit; with --lambda-options, its table",
     )
     parser.add_argument(
         "--plot",
@@ -151,6 +225,7 @@ def register(subparsers: Any) -> None:
         metavar="FILE.png",
         help=f"also draw cost by service ({', '.join(FORMATS)}, by the file's suffix)",
     )
+    _add_lambda_option_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -164,7 +239,7 @@ def run(arguments: argparse.Namespace) -> int:
     duration = billed_duration_from_bench(arguments.bench_results)
     if arguments.billed_ms is not None:
         duration = BilledDuration(arguments.billed_ms, "given with --billed-ms")
-    if arguments.markdown:
+    if arguments.markdown and not arguments.lambda_options:
         sys.stdout.write(markdown_report(deployment, sheet, duration))
         return 0
     preset = scenario(arguments.scenario, duration)
@@ -182,8 +257,11 @@ def run(arguments: argparse.Namespace) -> int:
         free_tier=FreeTierMode(arguments.free_tier),
         api_gateway_bills_waf_blocked=arguments.apigw_bills_waf_blocked,
     )
-    estimates = compare(workload, deployment, sheet, assumptions)
     key = preset.key if not overrides else f"{preset.key} (modified)"
+    if arguments.lambda_options:
+        with_overrides = replace(preset, workload=workload)
+        return _lambda_options(arguments, key, with_overrides, deployment, sheet, assumptions)
+    estimates = compare(workload, deployment, sheet, assumptions)
     if arguments.json:
         print(json.dumps(report_json(key, estimates, deployment, sheet, assumptions), indent=2))
     else:
@@ -201,4 +279,46 @@ def run(arguments: argparse.Namespace) -> int:
             else ""
         )
         print(f"plot written to {arguments.plot}{where}", file=sys.stderr)
+    return 0
+
+
+def _lambda_options(
+    arguments: argparse.Namespace,
+    key: str,
+    preset: Scenario,
+    deployment: Deployment,
+    sheet: PriceSheet,
+    assumptions: Assumptions,
+) -> int:
+    measure = measure_from_bench(arguments.bench_results)
+    try:
+        inputs = OptionInputs(
+            measure=measure,
+            memory_sizes_mb=arguments.memory_sizes,
+            idle_seconds=arguments.idle_seconds,
+            restore_ms=arguments.restore_ms,
+            init_cpu=InitCpu(arguments.init_cpu),
+            cached_versions=arguments.cached_versions,
+            reserved_concurrency=DEFAULT_SETTINGS.function.reserved_concurrency,
+            free_tier=assumptions.free_tier,
+        )
+        traffic = traffic_of(preset, deployment, assumptions)
+        estimates = compare_options(traffic, inputs, deployment, sheet)
+    except (ValueError, UnknownRegion) as exc:
+        print(f"orders-api cost: {exc}", file=sys.stderr)
+        return 2
+    if arguments.json:
+        print(json.dumps(options_json(key, traffic, inputs, estimates, sheet), indent=2))
+    elif arguments.markdown:
+        sys.stdout.write(markdown_table(estimates))
+    else:
+        title = (
+            f"{preset.title}: the orders function by memory size and SnapStart — "
+            f"{traffic.invocations:,.0f} invocations, {sheet.region}, free tier "
+            f"{inputs.free_tier.value}"
+        )
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=200)
+        console.print(rich_table(title, estimates, notes(inputs)))
     return 0

@@ -17,6 +17,9 @@ class Scenario:
     workload: Workload
     peak_requests_per_second: Decimal | None = None
     """The busiest moment, compared with the stage throttle (the model prices monthly sums)."""
+    burst_requests: Decimal = Decimal(0)
+    """Of the month's requests, those that arrive together in the burst peaking at
+    `peak_requests_per_second` (the rest are spread over the month): for cold starts."""
 
 
 def scenarios(billed: BilledDuration) -> tuple[Scenario, ...]:
@@ -57,6 +60,7 @@ def scenarios(billed: BilledDuration) -> tuple[Scenario, ...]:
                 billed_duration=billed,
             ),
             peak_requests_per_second=Decimal(40),
+            burst_requests=promotion_day,
         ),
         Scenario(
             key="bot-abuse",
