@@ -25,7 +25,6 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -42,16 +41,28 @@ HANDLER = "ORDERS_TWIN_HANDLER"
 SQLITE_PATH = "ORDERS_TWIN_SQLITE_PATH"
 
 
-def _max_memory_used_mb() -> int:
-    """This process's peak resident memory. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across
-    execve, so it would report the peak of the process that started this one."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return -(-int(line.split()[1]) // 1024)
-    except (OSError, ValueError, IndexError):
-        pass
-    return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+class PeakMemory:
+    """This process's peak resident memory, read after every invocation. VmHWM of
+    /proc/self/status, not ru_maxrss: Linux keeps ru_maxrss across execve, so it would report
+    the peak of the process that started this one. The file stays open (each reading is one
+    pread, not an open, a read and a close); where there is no /proc, ru_maxrss it is."""
+
+    def __init__(self) -> None:
+        try:
+            self._status: int | None = os.open("/proc/self/status", os.O_RDONLY)
+        except OSError:
+            self._status = None
+
+    def megabytes(self) -> int:
+        if self._status is not None:
+            try:
+                status = os.pread(self._status, 8192, 0)
+                start = status.index(b"VmHWM:") + len(b"VmHWM:")
+                kilobytes = int(status[start : status.index(b"kB", start)])
+                return -(-kilobytes // 1024)
+            except (OSError, ValueError):
+                pass
+        return -(-resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def _install_storage() -> None:
@@ -107,6 +118,7 @@ def main() -> int:
     # (closing their input) once the requests in flight are answered.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     results = int(os.environ[RESULTS_FD])
+    peak_memory = PeakMemory()
     started = time.perf_counter()
     try:
         _install_storage()
@@ -139,7 +151,7 @@ def main() -> int:
             traceback.print_exc()
             answer = {"error": _error(exc)}
         answer["durationMs"] = (time.perf_counter() - began) * 1000
-        answer["maxMemoryUsedMb"] = _max_memory_used_mb()
+        answer["maxMemoryUsedMb"] = peak_memory.megabytes()
         sys.stdout.flush()
         try:
             write_message(results, answer)
