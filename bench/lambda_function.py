@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
 import os
 import subprocess
 import sys
@@ -336,44 +335,6 @@ def cold_start(runs: int) -> dict[str, Any]:
     return result
 
 
-LAMBDA_GB_SECOND_USD_ARM64 = 0.0000133334
-LAMBDA_REQUEST_USD = 0.20 / 1_000_000
-FULL_VCPU_MB = 1769
-"""Lambda gives a function one full vCPU at 1769 MB, and CPU in proportion below that."""
-STORAGE_WAIT_MS = 5.0
-"""Assumed DynamoDB PutItem round trip inside Lambda (not measured here): waits, not CPU."""
-MEMORY_CHOICES = (128, 256, 512)
-RSS_HEADROOM = 1.5
-"""Peak memory must fit this many times over in the function's memory to be recommended."""
-
-
-def memory_recommendation(cpu_ms: float, init_cpu_ms: float, peak_rss_mb: float) -> dict[str, Any]:
-    """Cost per million orders at each memory size, arm64, from the measured CPU per invoke.
-
-    duration ~ cpu * (1769 MB / memory) + storage wait, billed in whole milliseconds.
-    """
-    options = {}
-    for memory in MEMORY_CHOICES:
-        scale = max(1.0, FULL_VCPU_MB / memory)
-        duration_ms = cpu_ms * scale + STORAGE_WAIT_MS
-        billed_ms = math.ceil(duration_ms)
-        usd = 1_000_000 * (
-            LAMBDA_REQUEST_USD + LAMBDA_GB_SECOND_USD_ARM64 * memory / 1024 * billed_ms / 1000
-        )
-        options[memory] = {
-            "modelled_duration_ms": duration_ms,
-            "billed_ms": billed_ms,
-            "usd_per_million_orders": usd,
-            "modelled_init_ms": init_cpu_ms * scale,
-            "fits": peak_rss_mb * RSS_HEADROOM <= memory,
-        }
-    fitting = [memory for memory in MEMORY_CHOICES if options[memory]["fits"]] or [
-        MEMORY_CHOICES[-1]
-    ]
-    recommended = min(fitting, key=lambda memory: options[memory]["usd_per_million_orders"])
-    return {"options": options, "recommended_mb": recommended}
-
-
 def run(requests: int = 3000, cold_runs: int = 10) -> dict[str, Any]:
     warm = warm_invoke(requests)
     cold = cold_start(cold_runs)
@@ -391,11 +352,6 @@ def run(requests: int = 3000, cold_runs: int = 10) -> dict[str, Any]:
         / cold["baseline"]["median_ms"],
         "cold_floor_ratio": cold["validating_no_op"]["median_ms"] / cold["baseline"]["median_ms"],
         "targets": TARGETS,
-        "memory": memory_recommendation(
-            warm["shipped"]["median_ms"],
-            cold["shipped_process_cpu_ms"],
-            cold["shipped_peak_rss_mb"],
-        ),
     }
     write_result("lambda", result)
     return result
@@ -407,9 +363,9 @@ def _verdict(ratio: float, target: float) -> str:
 
 def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(figure, this, baseline, ratio, target) for `make bench`'s table."""
-    warm, cold, memory = result["warm"], result["cold"], result["memory"]
+    warm, cold = result["warm"], result["cold"]
     targets = result["targets"]
-    table = [
+    return [
         (
             "Lambda warm invoke vs validating no-op route",
             f"{warm['shipped']['median_ms']:.3f} ms",
@@ -453,21 +409,9 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{cold['shipped_process_cpu_ms']:.0f} ms / {cold['shipped_peak_rss_mb']:.0f} MB",
             "",
             "",
-            "",
+            "memory sizes, SnapStart: orders-api cost --lambda-options",
         ),
     ]
-    for size, option in memory["options"].items():
-        mark = " (recommended)" if int(size) == memory["recommended_mb"] else ""
-        table.append(
-            (
-                f"Lambda {size} MB arm64{mark}",
-                f"${option['usd_per_million_orders']:.2f}/M orders",
-                f"{option['billed_ms']} ms billed, init ~{option['modelled_init_ms']:.0f} ms",
-                "",
-                "fits" if option["fits"] else "peak RSS x1.5 > memory",
-            )
-        )
-    return table
 
 
 def main() -> None:

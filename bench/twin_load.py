@@ -53,7 +53,8 @@ ORDER = {
 RATE_LIMIT_NEVER_TRIPPED = 2_000_000_000
 """AWS's maximum rate limit: the rule evaluates every request and never blocks one."""
 STARTUP_SECONDS = 60.0
-TARGETS = {"throughput_ratio_min": 0.85, "p99_ms_max": 20.0}
+TARGETS = {"throughput_ratio_min": 1.0, "p99_ms_max": 20.0}
+"""Issue 17: at least the bare server's throughput, p99 at most 20 ms, at 32 connections."""
 
 
 def _free_port() -> int:
@@ -379,7 +380,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             f"{twin['p99_ms']:.2f} ms",
             f"{base['p99_ms']:.2f} ms",
             f"{result['p99_ratio']:.2f}x",
-            f"< {TARGETS['p99_ms_max']:.0f} ms",
+            f"<= {TARGETS['p99_ms_max']:.0f} ms",
         ),
         (
             f"{label}: non-2xx / socket errors",
