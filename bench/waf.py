@@ -2,9 +2,9 @@
 engine on, against the very same request with the engine off, in one run.
 
 In-process, no sockets: the twin's ASGI application (body read and payload limit, the request
-every stage shares, the hop to the function's worker thread, the web ACL, then the gateway:
-routing, Cognito authorizer with a real RS256 token, the Lambda handler, SQLite) gets the
-request as uvicorn would hand it over. Three measurements, interleaved so that a busy
+every stage shares, the web ACL, then the gateway: routing, Cognito authorizer with a real
+RS256 token, the Lambda handler in this process on a worker thread, SQLite) gets the request
+as uvicorn would hand it over. Three measurements, interleaved so that a busy
 machine slows them alike: `WafEngine.inspect` alone, the whole request with the engine, and
 without it. Target: the engine under 10 % of the request's total server time. (HTTP parsing
 and the socket are left out, which makes the share look larger, not smaller.)
@@ -168,24 +168,20 @@ def run(requests: int = 2000) -> dict[str, Any]:
         app_on = TwinApp(gateway, dict, web_acl=engine)
         app_off = TwinApp(gateway, dict)
         on, off = _Asgi(app_on, body, headers), _Asgi(app_off, body, headers)
-        try:
-            with asyncio.Runner() as runner:
-                assert runner.run(on()) == 201
-                assert runner.run(off()) == 201
-                assert engine.inspect(request) is None
-                for _ in range(200):  # warm every path
-                    runner.run(on())
-                    runner.run(off())
-                inspect_ms: list[float] = []
-                on_ms: list[float] = []
-                off_ms: list[float] = []
-                for _ in range(requests):
-                    inspect_ms.append(_timed(lambda: engine.inspect(request)))
-                    on_ms.append(_timed(lambda: runner.run(on())))
-                    off_ms.append(_timed(lambda: runner.run(off())))
-        finally:
-            app_on.close()
-            app_off.close()
+        with asyncio.Runner() as runner:
+            assert runner.run(on()) == 201
+            assert runner.run(off()) == 201
+            assert engine.inspect(request) is None
+            for _ in range(200):  # warm every path
+                runner.run(on())
+                runner.run(off())
+            inspect_ms: list[float] = []
+            on_ms: list[float] = []
+            off_ms: list[float] = []
+            for _ in range(requests):
+                inspect_ms.append(_timed(lambda: engine.inspect(request)))
+                on_ms.append(_timed(lambda: runner.run(on())))
+                off_ms.append(_timed(lambda: runner.run(off())))
     inspected, with_engine, without_engine = (
         summary(inspect_ms),
         summary(on_ms),
