@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -35,6 +36,7 @@ import jwt
 from botocore.config import Config
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bench import process_cpu
 from bench.common import machine, write_result
 
 ROOT = Path(__file__).parents[1]
@@ -224,9 +226,14 @@ def drive(
     connections: int,
     duration: float,
     progress: Progress,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
-    """Load `url` for `duration` seconds from another process; the generator's figures."""
+    """Load `url` for `duration` seconds from another process; the generator's figures, and
+    with `server_pid` the CPU milliseconds per request of each role of the server's process
+    tree (`process_cpu.py`) and of the load generator."""
     env = {**os.environ, "BENCH_TOKEN": token, "BENCH_BODY": json.dumps(ORDER)}
+    server_before = process_cpu.reading(server_pid) if server_pid is not None else None
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     task = progress.add_task(f"{label} ({generator}, {connections} conn)", total=duration)
     process = subprocess.Popen(
         _generator_command(generator, url, connections, duration),
@@ -251,6 +258,19 @@ def drive(
     figures: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     figures["requests_per_s"] = figures["requests"] / figures["duration_s"]
     figures["generator"] = generator
+    if server_pid is not None and server_before is not None and figures["requests"]:
+        spent = process_cpu.spent_by_role(server_before, process_cpu.reading(server_pid))
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        spent["load generator"] = (
+            children_after.ru_utime
+            + children_after.ru_stime
+            - children_before.ru_utime
+            - children_before.ru_stime
+        )
+        figures["cpu_ms_per_request"] = {
+            role: round(seconds * 1000 / figures["requests"], 3)
+            for role, seconds in sorted(spent.items())
+        }
     return figures
 
 
@@ -297,7 +317,7 @@ def run(
         ):
             token = sign_in(outputs)
             twin_url = outputs["ApiUrl"] + "orders"
-            with running_baseline(work, token) as (_, baseline_url):
+            with running_baseline(work, token) as (baseline_process, baseline_url):
                 for url in (twin_url, baseline_url):
                     _check_one(url, token)  # both answer 201 before anything is timed
                 warm = min(2.0, duration / 5)
@@ -319,6 +339,7 @@ def run(
                     connections=connections,
                     duration=duration,
                     progress=progress,
+                    server_pid=baseline_process.pid,
                 )
             spy = _profile(twin, duration, profile) if profile else None
             twin_figures = drive(
@@ -329,6 +350,7 @@ def run(
                 connections=connections,
                 duration=duration,
                 progress=progress,
+                server_pid=twin.pid,
             )
             if spy is not None:
                 spy.wait(30)
@@ -360,6 +382,41 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     """(figure, this, baseline, ratio, target) for `make bench`'s table."""
     twin, base = result["twin"], result["baseline"]
     label = f"twin POST /orders, {result['connections']} conn"
+    return _load_rows(result, twin, base, label) + _cpu_rows(result, twin, base, label)
+
+
+def _cpu_rows(
+    result: dict[str, Any], twin: dict[str, Any], base: dict[str, Any], label: str
+) -> list[tuple[str, str, str, str, str]]:
+    """CPU per request by process role, and what the machine's cores allow at that cost."""
+    twin_cpu, base_cpu = twin.get("cpu_ms_per_request"), base.get("cpu_ms_per_request")
+    if not twin_cpu or not base_cpu:
+        return []
+
+    def ms(figures: dict[str, float], role: str) -> str:
+        return f"{figures[role]:.3f} ms" if role in figures else ""
+
+    table = [
+        (f"{label}: CPU per request, {role}", ms(twin_cpu, role), ms(base_cpu, role), "", "")
+        for role in sorted(set(twin_cpu) | set(base_cpu))
+    ]
+    twin_total, base_total = sum(twin_cpu.values()), sum(base_cpu.values())
+    cores = result["machine"]["cpus"]
+    table.append(
+        (
+            f"{label}: CPU per request, all processes",
+            f"{twin_total:.3f} ms (at most {cores * 1000 / twin_total:.0f} req/s on {cores} CPUs)",
+            f"{base_total:.3f} ms",
+            f"{twin_total / base_total:.2f}x",
+            "",
+        )
+    )
+    return table
+
+
+def _load_rows(
+    result: dict[str, Any], twin: dict[str, Any], base: dict[str, Any], label: str
+) -> list[tuple[str, str, str, str, str]]:
     return [
         (
             f"{label}: throughput",
