@@ -78,5 +78,5 @@ def test_every_module_the_package_imports_comes_from_its_own_dependencies() -> N
 
 def test_the_check_sees_the_imports_it_guards() -> None:
     imports = _runtime_imports()
-    assert {"httpx", "uvicorn", "jsonschema", "aws_lambda_powertools"} <= imports
+    assert {"httpx", "uvicorn", "jsonschema_rs", "orjson", "aws_lambda_powertools"} <= imports
     assert "mypy_boto3_dynamodb" not in imports, "type-checking imports are left out"

@@ -111,7 +111,7 @@ def _resident_mb(pid: int) -> float | None:
 
 
 class StorageChannels(Protocol):
-    """Where environments' storage calls go (`storage_service.py`, `storage_process.py`)."""
+    """Where environments' storage calls go: the twin's storage process (`storage_process.py`)."""
 
     @property
     def generation(self) -> int:
@@ -310,7 +310,8 @@ class ProcessEnvironments:
             if waiter.done():
                 continue
             if environment is None:
-                waiter.get_loop().call_soon_threadsafe(_settle, waiter, None)
+                with contextlib.suppress(RuntimeError):  # its loop closed: nobody waits any more
+                    waiter.get_loop().call_soon_threadsafe(_settle, waiter, None)
             else:
                 waiter.set_result(environment)
             return True
