@@ -75,3 +75,14 @@ class UncachedAuthorizer:
         self, authorization_header: str | None, scopes: tuple[str, ...] = ()
     ) -> dict[str, str] | None:
         return None
+
+
+IRISH_ADDRESS: dict[str, str] = {
+    "name": "Aoife O'Brien",
+    "line1": "12 Harbour Road",
+    "city": "Cork",
+    "postalCode": "T12 X2Y3",
+    "country": "IE",
+}
+"""A shipping address the request model accepts (an apostrophe in the name, a space in the
+postal code), for tests that need one valid order body."""

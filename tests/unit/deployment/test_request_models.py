@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from orders_api.deployment.request_models import DRAFT_4, UnsupportedSchema, draft4_schema
 from orders_api.domain import NewOrder
+from tests.fakes import IRISH_ADDRESS
 
 MODEL = draft4_schema(NewOrder)
 VALIDATOR = jsonschema.Draft4Validator(MODEL)
@@ -19,13 +20,7 @@ VALIDATOR = jsonschema.Draft4Validator(MODEL)
 def _order(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "items": [{"sku": "TSHIRT-RED-M", "quantity": 2}],
-        "shippingAddress": {
-            "name": "Aoife O'Brien",
-            "line1": "12 Harbour Road",
-            "city": "Cork",
-            "postalCode": "T12 X2Y3",
-            "country": "IE",
-        },
+        "shippingAddress": dict(IRISH_ADDRESS),
         "note": "Leave at the door",
     }
     body.update(overrides)

@@ -9,18 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from orders_api.domain import LineItem, NewOrder, Order
+from tests.fakes import IRISH_ADDRESS
 
 
 def _order_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "items": [{"sku": "TSHIRT-RED-M", "quantity": 2}],
-        "shippingAddress": {
-            "name": "Aoife O'Brien",
-            "line1": "12 Harbour Road",
-            "city": "Cork",
-            "postalCode": "T12 X2Y3",
-            "country": "IE",
-        },
+        "shippingAddress": dict(IRISH_ADDRESS),
         "note": "select the blue one; drop it at the door",
     }
     body.update(overrides)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from orders_api.deployment.request_models import BODY_MODELS, draft4_schema
 from orders_api.twin.apigateway.request_validator import RequestValidator
 from orders_api.twin.http import HttpRequest
+from tests.fakes import IRISH_ADDRESS
 
 ROUTE = ("POST", "/orders")
 REFERENCE = jsonschema.Draft4Validator(draft4_schema(BODY_MODELS[ROUTE]))
@@ -114,13 +115,7 @@ def test_every_generated_order_is_judged_as_the_reference_draft_4_validator_judg
 def test_a_sku_is_held_to_its_pattern_to_the_last_character(sku: str, valid: bool) -> None:
     order = {
         "items": [{"sku": sku, "quantity": 1}],
-        "shippingAddress": {
-            "name": "Aoife O'Brien",
-            "line1": "12 Harbour Road",
-            "city": "Cork",
-            "postalCode": "T12 X2Y3",
-            "country": "IE",
-        },
+        "shippingAddress": dict(IRISH_ADDRESS),
     }
     assert REFERENCE.is_valid(order) is valid
     assert RequestValidator().accepts(*ROUTE, _request(json.dumps(order).encode())) is valid
