@@ -99,7 +99,6 @@ class StorageProcess:
             )
         finally:
             theirs.close()
-        ours.settimeout(START_SECONDS)
         try:
             answer = read_message(ours.fileno(), time.monotonic() + START_SECONDS)
         except Exception as exc:
@@ -111,7 +110,6 @@ class StorageProcess:
             process.wait(timeout=10)
             ours.close()
             raise StorageStartError(str(answer["error"]))
-        ours.settimeout(None)
         return process, ours
 
     def _watch(self) -> None:

@@ -75,10 +75,7 @@ def read_message(descriptor: int, deadline: float | None = None) -> Any:
     """The next message; ChannelTimeout past `deadline` (time.monotonic()), ChannelClosed at
     end of file."""
     (header,) = _HEADER.unpack(_read_exactly(descriptor, _HEADER.size, deadline))
-    length = header & ~_STANDARD_JSON
-    if length > MAX_MESSAGE_BYTES:
-        raise ChannelClosed(f"a message of {length} bytes")
-    return _decode(_read_exactly(descriptor, length, deadline), header)
+    return _decode(_read_exactly(descriptor, _payload_length(header), deadline), header)
 
 
 def _read_exactly(descriptor: int, size: int, deadline: float | None) -> bytes:
@@ -141,10 +138,12 @@ async def read_message_async(descriptor: int) -> Any:
         if len(received) < _HEADER.size:
             return
         (header,) = _HEADER.unpack_from(received)
-        length = header & ~_STANDARD_JSON
-        if length > MAX_MESSAGE_BYTES:
-            _fail(answer, ChannelClosed(f"a message of {length} bytes"))
-        elif len(received) >= _HEADER.size + length:
+        try:
+            length = _payload_length(header)
+        except ChannelClosed as exc:
+            _fail(answer, exc)
+            return
+        if len(received) >= _HEADER.size + length:
             payload = bytes(received[_HEADER.size : _HEADER.size + length])
             try:
                 _settle(answer, _decode(payload, header))
@@ -156,6 +155,14 @@ async def read_message_async(descriptor: int) -> Any:
         return await answer
     finally:
         loop.remove_reader(descriptor)
+
+
+def _payload_length(header: int) -> int:
+    """The payload's length a header gives; ChannelClosed past MAX_MESSAGE_BYTES."""
+    length = header & ~_STANDARD_JSON
+    if length > MAX_MESSAGE_BYTES:
+        raise ChannelClosed(f"a message of {length} bytes")
+    return length
 
 
 def _decode(payload: bytes, header: int) -> Any:
